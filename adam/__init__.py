@@ -1,0 +1,1 @@
+"""SDTM -> ADaM: one module per dataset, plus shared derivation helpers."""

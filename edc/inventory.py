@@ -1,0 +1,71 @@
+"""Inventory of a raw-data folder: every export file with its form, site, record count and checksum.
+
+The first reconciliation fact: how many raw records arrived, per file. Later stages account for
+each of them (mapped or rejected).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+RAW_SUFFIXES = (".csv", ".xlsx")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One raw export file."""
+
+    path: str  # relative to the raw folder, POSIX separators
+    site: str  # the site folder name, e.g. site_01
+    form: str  # file stem, e.g. ae
+    records: int  # data rows (header excluded; every sheet of a workbook)
+    sha256: str
+
+
+def count_records(path: Path) -> int:
+    """Data rows of a CSV (header excluded, quoted newlines respected) or of every xlsx sheet."""
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        total = 0
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            next(rows, None)
+            total += sum(1 for row in rows if any(v not in (None, "") for v in row))
+        return total
+    finally:
+        book.close()
+
+
+def inventory(raw: Path) -> list[RawFile]:
+    """Every raw export under ``raw`` (sorted by path)."""
+    files = []
+    for path in sorted(p for p in raw.rglob("*") if p.suffix in RAW_SUFFIXES and p.is_file()):
+        relative = path.relative_to(raw)
+        files.append(
+            RawFile(
+                path=relative.as_posix(),
+                site=relative.parts[0] if len(relative.parts) > 1 else "",
+                form=path.stem,
+                records=count_records(path),
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            )
+        )
+    return files
+
+
+def write_inventory(files: list[RawFile], path: Path) -> None:
+    """Write the inventory as CSV (one line per file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["path", "site", "form", "records", "sha256"])
+        for item in files:
+            writer.writerow([item.path, item.site, item.form, item.records, item.sha256])

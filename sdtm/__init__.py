@@ -1,0 +1,1 @@
+"""Raw EDC exports -> SDTM: one module per domain, plus shared helpers."""

@@ -1,0 +1,95 @@
+"""The ``subpack`` command line. Thin: parses arguments and calls the pipeline or a tool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from subpack import __version__
+from subpack.pipeline import EXIT_OK, EXIT_USAGE, run_pipeline
+
+DESCRIPTION = """\
+Build a CDISC submission package from a study's raw EDC exports:
+raw site data -> SDTM -> ADaM -> tables, listings and figures, with define.xml,
+conformance reports and a manifest of checksums.
+
+The embedded default study is ALTER-E-003 (NCT05038813); its metadata live in
+specs/alter_e003/ and its raw exports in rawdata/alter_e003/.
+"""
+
+EPILOG = """\
+exit codes:
+  0  the package was built (warnings may have been logged)
+  1  a stage reported blocking errors; nothing was written (see <out>.failed.log)
+  2  bad command line, unknown study, or a study spec that contradicts itself
+
+examples:
+  subpack run                              build out/alter_e003 at the final cut-off
+  subpack run --cutoff interim --out pkg   the interim analysis, into ./pkg
+  subpack run --study path/to/study --raw path/to/raw
+  subpack simulate --subjects 10000 --out /tmp/raw10k
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="subpack", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"subpack {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="build the whole package", description="Run every stage in order into a temporary folder; "
+        "move it to --out only when the run succeeds.",
+    )
+    run.add_argument("--study", default="alter_e003", help="study name under specs/ or path to a study folder (default: %(default)s)")
+    run.add_argument("--out", type=Path, help="output folder (default: out/<study>)")
+    run.add_argument("--cutoff", help="data cut-off: a name from study.yaml (final, interim) or a date YYYY-MM-DD (default: the study's default)")
+    run.add_argument("--raw", type=Path, help="raw-data folder (default: the study's embedded rawdata/<study>)")
+    run.add_argument("--quiet", action="store_true", help="print only warnings, errors and the final line")
+
+    simulate = commands.add_parser(
+        "simulate", help="write simulated raw EDC exports",
+        description="Write the calibrated embedded study's raw exports, or with --subjects an uncalibrated "
+        "study of N subjects (same forms, same data issues) for benchmarks.",
+    )
+    simulate.add_argument("--study", default="alter_e003", help="study name under specs/ or path (default: %(default)s)")
+    simulate.add_argument("--subjects", type=int, help="number of subjects of an uncalibrated study")
+    simulate.add_argument("--seed", type=int, help="random seed (default: the simulator's configured seed)")
+    simulate.add_argument("--out", type=Path, required=True, help="folder to write the site folders into")
+    return parser
+
+
+def _simulate(args: argparse.Namespace, console: Console) -> int:
+    from edc import simulate
+    from specs.loader import study_folder
+
+    if args.subjects is not None:
+        if args.subjects < 1:
+            console.print("ERROR: --subjects must be at least 1", style="bold red")
+            return EXIT_USAGE
+        files = simulate.write_scaled_study(args.out, subjects=args.subjects, seed=args.seed if args.seed is not None else 1)
+    else:
+        files = simulate.write_study(study_folder(args.study), args.out, seed=args.seed)
+    console.print(f"NOTE: wrote {len(files)} raw files under {args.out}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``subpack`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    if args.command == "run":
+        return run_pipeline(args.study, out=args.out, cutoff=args.cutoff, raw=args.raw, console=console, quiet=args.quiet)
+    if args.command == "simulate":
+        return _simulate(args, console)
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Dataset-JSON 1.1 writer: official schema validity (where shared/ is present) and structure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import SHARED
+from specs.datasetjson import JsonContext, build_dataset_json, check_structure, write_dataset_json
+from specs.errors import DatasetWriteError
+from specs.model import DatasetSpec, VariableSpec
+
+SCHEMA = SHARED / "reference" / "dataset-json" / "dataset.schema.json"
+CONTEXT = JsonContext(
+    study_oid="ALTER-E-003", metadata_version_oid="MDV.ALTER-E-003.ADAM", created=dt.datetime(2025, 1, 15),
+    originator="test", source_system="subpack", source_version="0.1.0",
+)
+SPEC = DatasetSpec(
+    name="ADSL", label="Subject-Level Analysis Dataset", class_="SUBJECT LEVEL ANALYSIS DATASET",
+    structure="One record per subject", keys=("STUDYID", "USUBJID"),
+    variables=(
+        VariableSpec("ADSL", "STUDYID", "Study Identifier", "text", 1, core="Req"),
+        VariableSpec("ADSL", "USUBJID", "Unique Subject Identifier", "text", 2, core="Req"),
+        VariableSpec("ADSL", "AGE", "Age", "integer", 3),
+        VariableSpec("ADSL", "TRTSDT", "Date of First Exposure to Treatment", "integer", 4, display_format="DATE9."),
+        VariableSpec("ADSL", "BMI", "Body Mass Index", "float", 5),
+        VariableSpec("ADSL", "SITENAM", "Site Name", "text", 6),
+    ),
+)
+
+
+def _data() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "STUDYID": ["ALTER-E-003"] * 2,
+            "USUBJID": ["ALTER-E-003-01-001", "ALTER-E-003-03-002"],
+            "AGE": [61, 70],
+            "TRTSDT": [dt.date(2022, 3, 15), None],
+            "BMI": [21.5, np.nan],
+            "SITENAM": ["Zhengzhou \u90d1\u5dde", None],
+        }
+    )
+
+
+def test_rows_columns_and_missing_values_are_null(tmp_path: Path):
+    document = write_dataset_json(_data(), tmp_path / "adsl.json", SPEC, CONTEXT)
+    back = json.loads((tmp_path / "adsl.json").read_text(encoding="utf-8"))
+    assert back == document
+    assert back["records"] == 2 and back["datasetJSONVersion"] == "1.1.0"
+    assert back["rows"] == [
+        ["ALTER-E-003", "ALTER-E-003-01-001", 61, "2022-03-15", 21.5, "Zhengzhou \u90d1\u5dde"],
+        ["ALTER-E-003", "ALTER-E-003-03-002", 70, None, None, None],
+    ]
+
+
+def test_column_metadata_follows_the_spec():
+    columns = build_dataset_json(_data(), SPEC, CONTEXT)["columns"]
+    by_name = {c["name"]: c for c in columns}
+    assert [c["name"] for c in columns] == list(SPEC.variable_names)
+    assert by_name["USUBJID"] == {
+        "itemOID": "IT.ADSL.USUBJID", "name": "USUBJID", "label": "Unique Subject Identifier",
+        "dataType": "string", "length": 18, "keySequence": 2,
+    }
+    assert by_name["TRTSDT"]["dataType"] == "date" and by_name["TRTSDT"]["targetDataType"] == "integer"
+    assert by_name["TRTSDT"]["displayFormat"] == "DATE9."
+    assert by_name["AGE"]["dataType"] == "integer" and by_name["BMI"]["dataType"] == "double"
+    # length counts UTF-8 bytes: "Zhengzhou " (10) + two 3-byte characters
+    assert by_name["SITENAM"]["length"] == 16
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="the shared Dataset-JSON schema is not beside this checkout")
+def test_valid_against_official_schema():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    document = build_dataset_json(_data(), SPEC, CONTEXT)
+    jsonschema.validate(document, schema)
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason="the shared Dataset-JSON schema is not beside this checkout")
+def test_schema_rejects_a_document_without_columns():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    document = build_dataset_json(_data(), SPEC, CONTEXT)
+    del document["columns"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_structure_check_catches_ragged_rows():
+    document = build_dataset_json(_data(), SPEC, CONTEXT)
+    document["rows"][1] = document["rows"][1][:-1]
+    with pytest.raises(DatasetWriteError, match="row has 5 values for 6 columns"):
+        check_structure(document)
+
+
+def test_structure_check_catches_record_count():
+    document = build_dataset_json(_data(), SPEC, CONTEXT)
+    document["records"] = 3
+    with pytest.raises(DatasetWriteError, match="records differs"):
+        check_structure(document)
+
+
+def test_variable_not_in_spec_is_refused():
+    with pytest.raises(DatasetWriteError, match="ADSL.EXTRA"):
+        build_dataset_json(_data().assign(EXTRA="x"), SPEC, CONTEXT)
+
+
+def test_same_input_same_bytes(tmp_path: Path):
+    write_dataset_json(_data(), tmp_path / "a.json", SPEC, CONTEXT)
+    write_dataset_json(_data(), tmp_path / "b.json", SPEC, CONTEXT)
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
