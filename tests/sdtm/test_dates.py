@@ -1,0 +1,80 @@
+"""Raw date text -> ISO 8601, partial dates kept partial, study days without day 0."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sdtm.dates import compute_dtc, compute_dy, dtc_date
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2022-03-15", "2022-03-15"),
+        ("2022-03-15T10:30", "2022-03-15T10:30"),
+        ("2022-03-15T10:30:05", "2022-03-15T10:30:05"),
+        ("2022-03", "2022-03"),
+        ("2022", "2022"),
+        ("2022-03-UN", "2022-03"),
+        ("2022-UN-UN", "2022"),
+        ("UN-MAR-2022", "2022-03"),
+        ("unk-Mar-2022", "2022-03"),
+        ("UN-UN-2022", "2022"),
+        ("05-SEP-2022", "2022-09-05"),
+        ("2022-UN-15", "2022---15"),  # SDTMIG 3.4 4.4.2: a missing middle component is a hyphen
+        (" 2022-03-15 ", "2022-03-15"),
+        ("2024-02-29", "2024-02-29"),
+    ],
+)
+def test_readable_forms(raw, iso):
+    dtc, invalid = compute_dtc(pd.Series([raw]))
+    assert dtc.tolist() == [iso] and not invalid.any()
+
+
+@pytest.mark.parametrize("raw", ["2022-02-29", "2022-13-01", "31-APR-2022", "15-FOO-2022", "sometime", "2022-03-15T24:00", "2022/03/15"])
+def test_impossible_or_unknown_text_is_invalid_not_guessed(raw):
+    dtc, invalid = compute_dtc(pd.Series([raw]), slash_order="DMY")
+    assert dtc.tolist() == [None] and invalid.tolist() == [True]
+
+
+def test_blank_is_missing_not_invalid():
+    dtc, invalid = compute_dtc(pd.Series([None, "", "  "]))
+    assert dtc.tolist() == [None, None, None] and not invalid.any()
+
+
+def test_slashed_dates_follow_the_declared_site_order():
+    raw = pd.Series(["03/04/2022", "15/03/2022"])
+    assert compute_dtc(raw, slash_order="DMY")[0].tolist() == ["2022-04-03", "2022-03-15"]
+    dtc, invalid = compute_dtc(raw, slash_order="MDY")
+    assert dtc.tolist() == ["2022-03-04", None] and invalid.tolist() == [False, True]
+
+
+def test_slashed_dates_without_declared_order_are_invalid():
+    assert compute_dtc(pd.Series(["03/04/2022"]))[1].tolist() == [True]
+
+
+def test_unknown_slash_order_is_a_programming_error():
+    with pytest.raises(ValueError, match="slash_order"):
+        compute_dtc(pd.Series(["03/04/2022"]), slash_order="YMD")
+
+
+def test_index_is_preserved():
+    dtc, invalid = compute_dtc(pd.Series(["2022-03-15", "bad"], index=[10, 20]))
+    assert dtc.index.tolist() == [10, 20] and invalid.to_dict() == {10: False, 20: True}
+
+
+def test_study_day_has_no_day_zero():
+    reference = pd.Series(["2022-03-15"] * 5)
+    dtc = pd.Series(["2022-03-15", "2022-03-16", "2022-03-14", "2022-03-01T08:00", "2022-03"])
+    # on the reference date: day 1; the day after: 2; the day before: -1; 14 days before: -14
+    assert compute_dy(dtc, reference).tolist() == [1, 2, -1, -14, pd.NA]
+
+
+def test_study_day_missing_when_reference_is_partial():
+    assert compute_dy(pd.Series(["2022-03-15"]), pd.Series(["2022-03"])).tolist() == [pd.NA]
+
+
+def test_dtc_date_ignores_partial_dates():
+    dates = dtc_date(pd.Series(["2022-03-15T10:00", "2022-03", None]))
+    assert str(dates.iloc[0].date()) == "2022-03-15" and dates.iloc[1:].isna().all()
