@@ -1,0 +1,1 @@
+"""ADaM -> tables, listings and figures: statistics, builders and renderers."""
