@@ -1,0 +1,93 @@
+"""Raw form reader: provenance columns, bad encodings and missing columns become data issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from edc.issues import IssueLog
+from edc.readers import read_form
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    (tmp_path / "site_01").mkdir()
+    (tmp_path / "site_02").mkdir()
+    (tmp_path / "site_01" / "ae.csv").write_text('SUBJID,AETERM,AESTDAT\n001,Nausea ,2022-03-01\n002,"Rash,\nitchy",\n', encoding="utf-8")
+    (tmp_path / "site_02" / "ae.csv").write_text("SUBJID,AETERM,AESTDAT,EXTRA\n001,Fatigue,UN-MAR-2022,x\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_rows_from_all_sites_with_provenance_and_raw_text(raw):
+    issues = IssueLog()
+    form = read_form(raw, "ae", columns=["SUBJID", "AETERM", "AESTDAT"], issues=issues)
+    data = form.data
+    assert data["SOURCE_FILE"].tolist() == ["site_01/ae.csv", "site_01/ae.csv", "site_02/ae.csv"]
+    # header is row 1; a quoted newline stays inside its record
+    assert data["SOURCE_ROW"].tolist() == [2, 3, 2]
+    assert data["SITEFOLDER"].tolist() == ["site_01", "site_01", "site_02"]
+    assert data["AETERM"].tolist() == ["Nausea ", "Rash,\nitchy", "Fatigue"]  # not trimmed here
+    assert data["AESTDAT"].tolist() == ["2022-03-01", None, "UN-MAR-2022"]
+    assert "EXTRA" not in data.columns
+    assert form.rejected.empty
+    assert [(i.file, i.column, i.check, i.severity) for i in issues.issues] == [("site_02/ae.csv", "EXTRA", "RAW003", "WARNING")]
+
+
+def test_missing_required_column_rejects_the_files_rows(raw):
+    (raw / "site_02" / "ae.csv").write_text("SUBJID,AESTDAT\n001,2022-03-01\n002,2022-03-02\n", encoding="utf-8")
+    issues = IssueLog()
+    form = read_form(raw, "ae", columns=["SUBJID", "AETERM", "AESTDAT"], issues=issues)
+    assert len(form.data) == 2
+    assert form.rejected.values.tolist() == [
+        ["site_02/ae.csv", 2, "missing column(s) AETERM"],
+        ["site_02/ae.csv", 3, "missing column(s) AETERM"],
+    ]
+    assert [str(i) for i in issues.issues] == [
+        "site_02/ae.csv row 1 column AETERM: required column is missing; none of the file's rows are mapped [RAW002]"
+    ]
+
+
+def test_file_not_in_utf8_is_reported_with_line_and_rejected(raw):
+    (raw / "site_02" / "ae.csv").write_bytes("SUBJID,AETERM,AESTDAT\n001,Fatigue,2022-03-01\n002,\u4e4f\u529b,2022-03-02\n".encode("gb18030"))
+    issues = IssueLog()
+    form = read_form(raw, "ae", columns=["SUBJID", "AETERM", "AESTDAT"], issues=issues)
+    (issue,) = issues.issues
+    assert (issue.file, issue.row, issue.check, issue.severity) == ("site_02/ae.csv", 3, "RAW001", "ERROR")
+    assert form.rejected["SOURCE_ROW"].tolist() == [2, 3]
+    assert set(form.data["SOURCE_FILE"]) == {"site_01/ae.csv"}
+
+
+def test_xlsx_cells_become_export_text(tmp_path):
+    (tmp_path / "site_01").mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SUBJID", "LBTEST", "LBORRES", "LBDAT"])
+    import datetime as dt
+
+    sheet.append(["001", "ALT", 35.0, dt.datetime(2022, 3, 1)])
+    sheet.append(["001", "Creatinine", 0.82, None])
+    sheet.append([None, None, None, None])
+    book.save(tmp_path / "site_01" / "lab.xlsx")
+    form = read_form(tmp_path, "lab", columns=["SUBJID", "LBTEST", "LBORRES", "LBDAT"], issues=IssueLog())
+    assert form.data[["LBORRES", "LBDAT"]].values.tolist() == [["35", "2022-03-01"], ["0.82", None]]
+
+
+def test_absent_form_gives_empty_frame_with_columns(tmp_path):
+    (tmp_path / "site_01").mkdir()
+    form = read_form(tmp_path, "cm", columns=["SUBJID", "CMTRT"], issues=IssueLog())
+    assert form.data.empty and {"SUBJID", "CMTRT", "SOURCE_FILE"} <= set(form.data.columns)
+
+
+def test_issue_log_frame_and_csv(tmp_path):
+    log = IssueLog()
+    log.add("site_03/dm.csv", 4, "BRTHDAT", "31/02/1960", "DATE001", "ERROR", "invalid date")
+    log.add("site_01/ae.csv", 2, "AEDECOD", None, "CODE001", "WARNING", "uncoded term")
+    frame = log.to_frame()
+    assert frame["file"].tolist() == ["site_01/ae.csv", "site_03/dm.csv"]
+    assert log.counts() == {"ERROR": 1, "WARNING": 1}
+    log.write_csv(tmp_path / "issues.csv")
+    lines = (tmp_path / "issues.csv").read_text().splitlines()
+    assert lines[0] == "file,row,column,value,check,severity,message"
+    assert lines[2] == "site_03/dm.csv,4,BRTHDAT,31/02/1960,DATE001,ERROR,invalid date"
