@@ -1,0 +1,147 @@
+"""TTE derivation: each FDA censoring rule, event on the start day, death without assessments.
+
+Schedule used throughout: every 6 weeks to week 18, then every 9 weeks, window 7 days; the
+scheduled days after start are 42, 84, 126, 189, 252, ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from adam.tte import MissedAssessments, TteSource, derive_param_tte
+
+START = pd.Timestamp("2022-03-01")
+PD = TteSource("pd", "ADRS", "ADT", 0, "Disease progression", where=(("PARAMCD", "PD"),), srcseq="ASEQ")
+DEATH = TteSource("death", "ADSL", "DTHDT", 0, "Death")
+LASTA = TteSource("lasta", "ADRS", "ADT", 1, "Last adequate tumour assessment", where=(("PARAMCD", "OVR"), ("ADEQFL", "Y")), srcseq="ASEQ")
+NOASSESS = TteSource("start", "ADSL", "TRTSDT", 2, "No post-baseline adequate assessment")
+MISSED = MissedAssessments("lasta", 3, "Event after two or more missed assessments", 6, 18, 9, 7)
+
+
+def _day(n: int) -> pd.Timestamp:
+    return START + pd.Timedelta(days=n)
+
+
+def _adsl(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"USUBJID": ["1"], "TRTSDT": [START], "DTHDT": [pd.NaT], "NACTDT": [pd.NaT]})
+    for key, value in columns.items():
+        frame[key] = [value]
+    return frame
+
+
+def _adrs(*records: tuple[str, int, str]) -> pd.DataFrame:
+    """(PARAMCD, days after start, ADEQFL)"""
+    return pd.DataFrame(
+        {
+            "USUBJID": ["1"] * len(records),
+            "PARAMCD": [r[0] for r in records],
+            "ADT": [_day(r[1]) for r in records],
+            "ADEQFL": [r[2] for r in records],
+            "ASEQ": range(1, len(records) + 1),
+        }
+    )
+
+
+def _pfs(adsl: pd.DataFrame, adrs: pd.DataFrame, **kwargs) -> dict:
+    result = derive_param_tte(
+        adsl, sources={"ADSL": adsl, "ADRS": adrs}, start_date="TRTSDT", events=[PD, DEATH], censors=[LASTA, NOASSESS],
+        paramcd="PFS", param="Progression-Free Survival (days)", new_therapy_date="NACTDT", missed=MISSED, **kwargs,
+    )
+    assert len(result) == 1
+    return result.iloc[0].to_dict()
+
+
+def test_progression_is_an_event_with_aval_plus_one():
+    row = _pfs(_adsl(), _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("PD", 84, "Y")))
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["EVNTDESC"]) == (0, _day(84), 85, "Disease progression")
+    assert (row["SRCDOM"], row["SRCVAR"], row["SRCSEQ"]) == ("ADRS", "ADT", 3)
+    assert pd.isna(row["CNSDTDSC"])
+
+
+def test_event_on_the_start_day_has_aval_1():
+    row = _pfs(_adsl(DTHDT=START), _adrs())
+    assert (row["CNSR"], row["AVAL"], row["EVNTDESC"]) == (0, 1, "Death")
+
+
+def test_alive_without_progression_censored_at_last_adequate_assessment():
+    row = _pfs(_adsl(), _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("OVR", 126, "N")))
+    # the NE assessment on day 126 is not adequate
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (1, _day(84), 85, "Last adequate tumour assessment")
+
+
+def test_no_post_baseline_assessment_censored_at_start():
+    row = _pfs(_adsl(), _adrs())
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (2, START, 1, "No post-baseline adequate assessment")
+
+
+def test_death_without_assessments_within_two_scheduled_visits_is_an_event():
+    # last adequate = start (offset 0); due after it: days 42 and 84 -> limit 84 + 7 = 91
+    assert _pfs(_adsl(DTHDT=_day(91)), _adrs())["CNSR"] == 0
+    row = _pfs(_adsl(DTHDT=_day(92)), _adrs())
+    assert (row["CNSR"], row["ADT"], row["CNSDTDSC"], row["SRCVAR"]) == (3, START, "Event after two or more missed assessments", "TRTSDT")
+
+
+def test_progression_after_two_missed_assessments_censored_at_last_adequate():
+    # last adequate on day 126 (week 18); due after it: 189 and 252 -> limit 259
+    adrs = _adrs(("OVR", 126, "Y"), ("OVR", 260, "Y"), ("PD", 260, "Y"))
+    row = _pfs(_adsl(), adrs)
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["SRCSEQ"]) == (3, _day(126), 127, 1)
+    adrs_in_time = _adrs(("OVR", 126, "Y"), ("OVR", 259, "Y"), ("PD", 259, "Y"))
+    assert _pfs(_adsl(), adrs_in_time)["CNSR"] == 0
+
+
+def test_early_assessment_within_window_counts_for_its_visit():
+    # assessment done on day 80 for the day-84 visit: still due after it are 126 and 189 -> limit 196
+    adrs = _adrs(("OVR", 80, "Y"), ("OVR", 196, "Y"), ("PD", 196, "Y"))
+    assert _pfs(_adsl(), adrs)["CNSR"] == 0
+
+
+def test_new_anticancer_therapy_before_progression_censors_at_last_adequate_before_it():
+    adrs = _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("OVR", 126, "Y"), ("PD", 126, "Y"))
+    row = _pfs(_adsl(NACTDT=_day(100)), adrs)
+    assert (row["CNSR"], row["ADT"], row["AVAL"]) == (1, _day(84), 85)
+
+
+def test_progression_on_the_day_new_therapy_starts_is_an_event():
+    adrs = _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("PD", 84, "Y"))
+    assert _pfs(_adsl(NACTDT=_day(84)), adrs)["CNSR"] == 0
+
+
+def test_cutoff_ignores_later_events():
+    adrs = _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("PD", 126, "Y"))
+    row = _pfs(_adsl(DTHDT=_day(200)), adrs, cutoff=(START + pd.Timedelta(days=100)).date())
+    assert (row["CNSR"], row["ADT"]) == (1, _day(84))
+
+
+def test_earliest_event_wins():
+    adrs = _adrs(("OVR", 42, "Y"), ("PD", 84, "Y"))
+    row = _pfs(_adsl(DTHDT=_day(60)), adrs)
+    assert (row["ADT"], row["EVNTDESC"]) == (_day(60), "Death")
+
+
+def test_subjects_without_start_date_get_no_record():
+    adsl = pd.concat([_adsl(), _adsl(USUBJID="2", TRTSDT=pd.NaT)], ignore_index=True)
+    result = derive_param_tte(adsl, sources={"ADSL": adsl, "ADRS": _adrs()}, start_date="TRTSDT", events=[DEATH],
+                              censors=[NOASSESS], paramcd="OS", param="Overall Survival (days)")
+    assert result["USUBJID"].tolist() == ["1"]
+
+
+def test_scheduled_days():
+    assert MISSED.scheduled_days(300)[:6].tolist() == [42, 84, 126, 189, 252, 315]
+
+
+@pytest.mark.parametrize(
+    ("last", "limit"),
+    [
+        (0, 91),  # due 42, 84 -> 84 + 7
+        (42, 133),  # due 84, 126
+        (126, 259),  # due 189, 252
+        (189, 322),  # due 252, 315
+        (120, 259),  # 120 + 7 > 126: the day-126 visit counts as done early; due 189, 252
+    ],
+)
+def test_threshold(last, limit):
+    assert MISSED.threshold(pd.Series([last]).to_numpy())[0] == limit
