@@ -31,6 +31,7 @@ examples:
   subpack run --cutoff interim --out pkg   the interim analysis, into ./pkg
   subpack run --study path/to/study --raw path/to/raw
   subpack simulate --subjects 10000 --out /tmp/raw10k
+  subpack compare prod/adsl.xpt qc/adsl.xpt --by STUDYID,USUBJID
 """
 
 
@@ -60,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--subjects", type=int, help="number of subjects of an uncalibrated study")
     simulate.add_argument("--seed", type=int, help="random seed (default: the simulator's configured seed)")
     simulate.add_argument("--out", type=Path, required=True, help="folder to write the site folders into")
+
+    compare = commands.add_parser(
+        "compare", help="compare two datasets (PROC COMPARE style)",
+        description="Compare BASE with COMPARE (XPT, Dataset-JSON or CSV) by key variables: attributes, "
+        "observations in one only, and value differences. Exit code 0 only when identical within tolerance, "
+        "1 when they differ, 2 for a usage problem.",
+    )
+    compare.add_argument("base", help="the base dataset (production)")
+    compare.add_argument("compare", help="the compare dataset (QC)")
+    compare.add_argument("--by", required=True, help="comma-separated key variables, e.g. USUBJID,PARAMCD,ADT")
+    compare.add_argument("--tolerance", type=float, default=1e-8, help="numeric criterion (default: %(default)s)")
+    compare.add_argument("--method", choices=["absolute", "relative"], default="absolute", help="numeric comparison method")
+    compare.add_argument("--max-examples", type=int, default=10, help="differences listed per variable (default: %(default)s)")
     return parser
 
 
@@ -87,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(args.study, out=args.out, cutoff=args.cutoff, raw=args.raw, console=console, quiet=args.quiet)
     if args.command == "simulate":
         return _simulate(args, console)
+    if args.command == "compare":
+        from specs.compare import main_compare
+
+        return main_compare(args.base, args.compare, args.by, args.tolerance, args.max_examples, args.method)
     parser.print_help(sys.stderr)
     return EXIT_USAGE
 

@@ -127,3 +127,13 @@ def test_programming_error_raises_and_cleans_up(study_dir, raw_dir, tmp_path):
 def test_console_script_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "subpack", "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"subpack {__version__}"
+
+
+def test_compare_command_exit_codes(tmp_path, capsys):
+    (tmp_path / "a.csv").write_text("USUBJID,AGE\n1,61\n2,70\n")
+    (tmp_path / "b.csv").write_text("USUBJID,AGE\n2,70\n1,61\n")
+    (tmp_path / "c.csv").write_text("USUBJID,AGE\n1,61\n2,71\n")
+    assert main(["compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--by", "USUBJID"]) == 0
+    assert main(["compare", str(tmp_path / "a.csv"), str(tmp_path / "c.csv"), "--by", "USUBJID"]) == 1
+    assert "AGE" in capsys.readouterr().out
+    assert main(["compare", str(tmp_path / "a.csv"), str(tmp_path / "missing.csv"), "--by", "USUBJID"]) == 2
