@@ -126,6 +126,7 @@ def write_xpt(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timest
         raw = bytearray(Path(temp).read_bytes())
         _stamp_headers(raw, sas_timestamp(timestamp))
         Path(temp).write_bytes(bytes(raw))
+        os.chmod(temp, 0o644)  # mkstemp creates owner-only files; datasets are shared outputs
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
