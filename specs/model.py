@@ -246,6 +246,7 @@ class Analysis:
     response_ci_method: str
     km_median_ci_method: str
     landmark_months: tuple[int, ...]
+    teae_window_days: int
     recist: Recist
     tumour_assessment: AssessmentSchedule
     xpt_timestamp: dt.datetime

@@ -233,6 +233,7 @@ STUDY_YAML: dict = {
                 "required": True,
                 "schema": {"type": "integer", "min": 1},
             },
+            "teae_window_days": {"type": "integer", "required": True, "min": 0},
             "recist": {
                 "type": "dict",
                 "required": True,
