@@ -62,7 +62,7 @@ CREATED = dt.datetime(2025, 1, 15, 0, 0, 0)
 def make_study() -> Study:
     analysis = Analysis(
         days_per_month=30.4375, ci_level=0.95, response_ci_method="clopper-pearson",
-        km_median_ci_method="brookmeyer-crowley-loglog", landmark_months=(6, 12),
+        km_median_ci_method="brookmeyer-crowley-loglog", landmark_months=(6, 12), teae_window_days=30,
         recist=Recist(28, 42, 1), tumour_assessment=AssessmentSchedule(6, 18, 9, 7), xpt_timestamp=CREATED,
     )
     return Study(
