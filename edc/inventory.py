@@ -18,46 +18,52 @@ RAW_SUFFIXES = (".csv", ".xlsx")
 
 @dataclass(frozen=True)
 class RawFile:
-    """One raw export file."""
+    """One raw export: a CSV file, or one sheet of a workbook (``file.xlsx[Sheet]``)."""
 
-    path: str  # relative to the raw folder, POSIX separators
+    path: str  # relative to the raw folder, POSIX separators; workbook sheets as "x.xlsx[Sheet]"
     site: str  # the site folder name, e.g. site_01
     form: str  # file stem, e.g. ae
-    records: int  # data rows (header excluded; every sheet of a workbook)
-    sha256: str
+    records: int  # data rows (header and blank rows excluded)
+    sha256: str  # of the whole file
 
 
-def count_records(path: Path) -> int:
-    """Data rows of a CSV (header excluded, quoted newlines respected) or of every xlsx sheet."""
-    if path.suffix == ".csv":
-        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
-            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+def sheet_source(relative: str, sheet: str) -> str:
+    """How a workbook sheet is named in inventories, ledgers and data issues."""
+    return f"{relative}[{sheet}]"
+
+
+def count_csv_records(path: Path) -> int:
+    """Data rows of a CSV (header excluded, quoted newlines respected)."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+
+
+def count_sheet_records(path: Path) -> dict[str, int]:
+    """Data rows of every sheet of a workbook (header and blank rows excluded)."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        total = 0
+        counts = {}
         for sheet in book.worksheets:
             rows = sheet.iter_rows(values_only=True)
             next(rows, None)
-            total += sum(1 for row in rows if any(v not in (None, "") for v in row))
-        return total
+            counts[sheet.title] = sum(1 for row in rows if any(v not in (None, "") for v in row))
+        return counts
     finally:
         book.close()
 
 
 def inventory(raw: Path) -> list[RawFile]:
-    """Every raw export under ``raw`` (sorted by path)."""
+    """Every raw export under ``raw`` (sorted by path; workbooks one entry per sheet)."""
     files = []
     for path in sorted(p for p in raw.rglob("*") if p.suffix in RAW_SUFFIXES and p.is_file()):
         relative = path.relative_to(raw)
-        files.append(
-            RawFile(
-                path=relative.as_posix(),
-                site=relative.parts[0] if len(relative.parts) > 1 else "",
-                form=path.stem,
-                records=count_records(path),
-                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-            )
-        )
+        site = relative.parts[0] if len(relative.parts) > 1 else ""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.suffix == ".csv":
+            files.append(RawFile(relative.as_posix(), site, path.stem, count_csv_records(path), digest))
+            continue
+        for sheet, records in count_sheet_records(path).items():
+            files.append(RawFile(sheet_source(relative.as_posix(), sheet), site, path.stem, records, digest))
     return files
 
 

@@ -8,7 +8,7 @@ account for it.
 
 Whole-file problems become data issues and the file's rows are returned as rejected, never
 silently dropped: a file that is not UTF-8 (check RAW001), a required column missing (RAW002).
-An unexpected extra column is a warning (RAW003).
+An unexpected extra column is a warning (RAW003); a missing workbook sheet is an error (RAW004).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from edc.inventory import sheet_source
 from edc.issues import IssueLog
 
 SOURCE_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "SITEFOLDER"]
@@ -70,11 +71,14 @@ def _read_csv_rows(path: Path, relative: str, issues: IssueLog) -> tuple[list[st
     return [h.strip() for h in rows[0]], rows[1:], valid
 
 
-def _read_xlsx_rows(path: Path) -> tuple[list[str], list[list[str | None]]]:
+def _read_xlsx_rows(path: Path, sheet: str | None) -> tuple[list[str], list[list[str | None]]] | None:
+    """Header and rows of a sheet (the first when ``sheet`` is None); None if there is no such sheet."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        if sheet is not None and sheet not in book.sheetnames:
+            return None
+        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
     finally:
         book.close()
     if not rows:
@@ -95,10 +99,13 @@ def _frame(header: list[str], rows: list[list], relative: str, site: str) -> pd.
     return frame
 
 
-def read_form(raw: Path, form: str, *, columns: Sequence[str], issues: IssueLog, optional: Sequence[str] = ()) -> RawForm:
+def read_form(
+    raw: Path, form: str, *, columns: Sequence[str], issues: IssueLog, optional: Sequence[str] = (), sheet: str | None = None
+) -> RawForm:
     """Read ``form`` from every ``site_*`` folder under ``raw``.
 
-    ``columns`` are required; ``optional`` may be absent. Rows of files with a missing
+    ``columns`` are required; ``optional`` may be absent. For workbooks, ``sheet`` names the
+    sheet (then ``SOURCE_FILE`` is ``site_NN/form.xlsx[Sheet]``). Rows of files with a missing
     required column or invalid encoding are returned in ``rejected`` with the reason.
     """
     frames, rejected = [], []
@@ -113,7 +120,13 @@ def read_form(raw: Path, form: str, *, columns: Sequence[str], issues: IssueLog,
             if suffix == ".csv":
                 header, rows, valid = _read_csv_rows(path, relative, issues)
             else:
-                header, rows = _read_xlsx_rows(path)
+                content = _read_xlsx_rows(path, sheet)
+                if content is None:
+                    issues.add(relative, None, None, sheet, "RAW004", "ERROR", "workbook has no such sheet")
+                    continue
+                header, rows = content
+                if sheet is not None:
+                    relative = sheet_source(relative, sheet)
             frame = _frame(header, rows, relative, folder.name)
             missing = [c for c in columns if c not in header]
             for column in missing:

@@ -91,3 +91,27 @@ def test_issue_log_frame_and_csv(tmp_path):
     lines = (tmp_path / "issues.csv").read_text().splitlines()
     assert lines[0] == "file,row,column,value,check,severity,message"
     assert lines[2] == "site_03/dm.csv,4,BRTHDAT,31/02/1960,DATE001,ERROR,invalid date"
+
+
+def test_named_sheet_and_its_source_name(tmp_path):
+    (tmp_path / "site_01").mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "Haematology"
+    book.active.append(["SUBJID", "HGB"])
+    book.active.append(["001", 130])
+    chemistry = book.create_sheet("Chemistry")
+    chemistry.append(["SUBJID", "ALT"])
+    chemistry.append(["001", 20])
+    chemistry.append(["002", 31])
+    book.save(tmp_path / "site_01" / "labs.xlsx")
+    issues = IssueLog()
+    form = read_form(tmp_path, "labs", columns=["SUBJID", "ALT"], issues=issues, sheet="Chemistry")
+    assert form.data["SOURCE_FILE"].unique().tolist() == ["site_01/labs.xlsx[Chemistry]"]
+    assert form.data["ALT"].tolist() == ["20", "31"]
+    missing = read_form(tmp_path, "labs", columns=["SUBJID"], issues=issues, sheet="Urinalysis")
+    assert missing.data.empty and issues.issues[-1].check == "RAW004"
+
+    from edc.inventory import inventory
+
+    entries = {(f.path, f.records) for f in inventory(tmp_path)}
+    assert entries == {("site_01/labs.xlsx[Haematology]", 1), ("site_01/labs.xlsx[Chemistry]", 2)}

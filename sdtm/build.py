@@ -1,0 +1,80 @@
+"""Run every SDTM mapper in registry order, check each domain against the spec, and write it.
+
+Outputs (under the package folder): ``sdtm/<domain>.xpt`` and ``.json`` for every mapped domain,
+``reports/data_issues.csv``, ``reports/sdtm_reconciliation.csv`` (one line per raw record and
+outcome), ``reports/sdtm_reconciliation_summary.csv`` (per raw file: delivered vs accounted) and
+``reports/sdtm_conformance.csv`` (spec findings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sdtm.context import DomainResult, MappingContext
+from sdtm.reconcile import build_ledger, summarise
+from specs.conformance import check_dataset
+from specs.datasetjson import JsonContext, write_dataset_json
+from specs.model import Standard
+from specs.xpt import write_xpt
+
+Mapper = Callable[[MappingContext], DomainResult | list[DomainResult]]
+
+
+@dataclass(frozen=True)
+class SdtmRun:
+    """What an SDTM run produced: datasets as written, the ledger and its summary, findings."""
+
+    datasets: dict[str, pd.DataFrame]
+    ledger: pd.DataFrame
+    summary: pd.DataFrame
+    findings: pd.DataFrame
+
+
+def run_mappers(ctx: MappingContext, mappers: Sequence[tuple[str, Mapper]]) -> dict[str, DomainResult]:
+    """Run the mappers in order; each sees the domains mapped before it (``ctx.results``)."""
+    for _, mapper in mappers:
+        produced = mapper(ctx)
+        for result in produced if isinstance(produced, list) else [produced]:
+            ctx.results[result.domain] = result
+    return ctx.results
+
+
+def read_rejections(ctx: MappingContext) -> pd.DataFrame:
+    """Rows rejected while reading raw files (bad encoding, missing columns), all forms."""
+    frames = [form.rejected for form in ctx._forms.values() if not form.rejected.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["SOURCE_FILE", "SOURCE_ROW", "REASON"])
+
+
+def publishable(data: pd.DataFrame) -> pd.DataFrame:
+    """The SDTM variables only: provenance and helper columns (``_...``) removed."""
+    return data[[c for c in data.columns if not c.startswith("_") and c not in ("SOURCE_FILE", "SOURCE_ROW")]]
+
+
+def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path, *, json_context: JsonContext,
+                  timestamp) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings."""
+    written: dict[str, pd.DataFrame] = {}
+    findings = []
+    for name in sorted(results):
+        data = publishable(results[name].data).reset_index(drop=True)
+        dataset = spec.dataset(name)
+        findings.append(check_dataset(data, dataset, spec.codelists, spec.value_level))
+        written[name] = write_xpt(data, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp)
+        write_dataset_json(data, folder / f"{name.lower()}.json", dataset, json_context)
+    frames = [f for f in findings if not f.empty]
+    return written, (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "row", "variable", "value", "rule", "severity", "message"]))
+
+
+def raw_record_counts(inventory: Sequence) -> dict[str, int]:
+    """Records per raw file from the raw inventory (edc.inventory.RawFile list)."""
+    return {item.path: item.records for item in inventory}
+
+
+def reconcile(ctx: MappingContext, inventory: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger and its per-file summary."""
+    ledger = build_ledger(ctx.results, read_rejections(ctx))
+    return ledger, summarise(ledger, raw_record_counts(inventory))

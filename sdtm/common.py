@@ -1,0 +1,147 @@
+"""Steps every domain mapper takes on raw rows: subject keys, coded values, dates, cut-off,
+duplicates, and the standard identifier/timing variables at the end. Records after the data
+cut-off are excluded (not an issue: the reconciliation lists them).
+
+Each step reports what it cannot do as a data issue (file, row, column, value) and never
+guesses: an unmapped coded value is kept as written (normalised) for the conformance check to
+flag, an unreadable date becomes missing, a row of an unknown subject is rejected.
+
+Data-issue checks raised here:
+
+| check   | severity | meaning                                                           |
+|---------|----------|-------------------------------------------------------------------|
+| SUBJ001 | ERROR    | subject not in demographics: row rejected                          |
+| MAP001  | ERROR    | coded value not in the study's value map: kept as written          |
+| DATE001 | ERROR    | date not readable (impossible date, unknown format): set missing   |
+| DUP001  | WARNING  | exact duplicate of an earlier row of the same form: rejected       |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from sdtm.context import MappingContext
+from sdtm.dates import compute_dtc, compute_dy
+from sdtm.identifiers import compute_usubjid, derive_var_seq
+from sdtm.mapping import normalise_text
+from sdtm.timing import derive_var_epoch
+
+
+def add_subject_keys(frame: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
+    """Add STUDYID, SITEID, SUBJID and USUBJID (STUDYID-SITEID-SUBJID) from the EDC keys."""
+    siteid = frame["SITEID"].astype(str).str.strip()
+    subjid = frame["SUBJID"].astype(str).str.strip()
+    return frame.assign(STUDYID=ctx.studyid, SITEID=siteid, SUBJID=subjid, USUBJID=compute_usubjid(ctx.studyid, siteid, subjid))
+
+
+def reject_unknown_subjects(frame: pd.DataFrame, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off rows whose USUBJID is not in DM (check SUBJ001)."""
+    known = frame["USUBJID"].isin(ctx.domain("DM")["USUBJID"])
+    bad = frame[~known]
+    if not bad.empty:
+        ctx.issues.add_rows(bad, column="SUBJID", check="SUBJ001", severity="ERROR",
+                            message="subject is not in the demographics form; row not mapped")
+    rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="subject not in demographics")
+    return frame[known], rejected
+
+
+def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
+    """Submission values of a coded raw column through the study's value map (check MAP001).
+
+    Lookup is on the normalised text (trimmed, blanks collapsed, upper case), so "Male " and
+    "male" both find "MALE". A value the map does not know is reported and kept normalised.
+    """
+    mapping = ctx.mapping.value_maps[value_map]
+    keys = frame[column].map(normalise_text)
+    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
+    unknown = keys.notna() & ~keys.isin(list(mapping))
+    if unknown.any():
+        ctx.issues.add_rows(frame[unknown], column=column, check="MAP001", severity="ERROR",
+                            message=f"value is not in value map {value_map}; kept as written")
+    return values.astype(object).where(values.notna(), None)
+
+
+def map_date(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
+    """ISO 8601 text of a raw date column, with each site's declared slash order (check DATE001)."""
+    result = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for site, rows in frame.groupby("SITEID", sort=True):
+        dtc, invalid = compute_dtc(rows[column], slash_order=ctx.mapping.slash_date_order.get(str(site)))
+        result.loc[rows.index] = dtc.to_numpy(dtype=object)
+        if invalid.any():
+            ctx.issues.add_rows(rows[invalid], column=column, check="DATE001", severity="ERROR",
+                                message="date is not readable; set missing")
+    return result
+
+
+def earliest_possible(dtc: pd.Series) -> pd.Series:
+    """Earliest calendar date an ISO 8601 (possibly partial) value can mean."""
+    text = dtc.astype(object).where(dtc.notna(), None)
+    parts = text.str.extract(r"^(?P<y>\d{4})(?:-(?P<m>\d{2}))?(?:-(?P<d>\d{2}))?")
+    iso = parts["y"] + "-" + parts["m"].fillna("01") + "-" + parts["d"].fillna("01")
+    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+
+
+def split_after_cutoff(frame: pd.DataFrame, dtc: pd.Series, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exclude records that start after the data cut-off.
+
+    Rule (stated in the reviewer's guide): a record is after the cut-off when the earliest date
+    its start date can mean is after it; so a partial "2024-12" is kept at a 2024-12-31
+    cut-off, a partial "2025" is not. Records without a start date are kept.
+    """
+    after = earliest_possible(dtc) > pd.Timestamp(ctx.cutoff)
+    excluded = frame.loc[after, ["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=f"after data cut-off {ctx.cutoff.isoformat()}")
+    return frame[~after.to_numpy()], excluded
+
+
+def split_duplicates(frame: pd.DataFrame, columns: Sequence[str], ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject rows that repeat an earlier row on ``columns`` (check DUP001)."""
+    duplicated = frame.duplicated(subset=list(columns), keep="first")
+    bad = frame[duplicated]
+    if not bad.empty:
+        first = frame[~duplicated].set_index(list(columns))["SOURCE_ROW"]
+        for index, row in bad.iterrows():
+            original = first.get(tuple(row[c] for c in columns)) if len(columns) > 1 else first.get(row[columns[0]])
+            ctx.issues.add(row["SOURCE_FILE"], int(row["SOURCE_ROW"]), None, None, "DUP001", "WARNING",
+                           f"exact duplicate of row {original}; not mapped")
+    rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="duplicate record")
+    return frame[~duplicated], rejected
+
+
+def finalise_domain(
+    data: pd.DataFrame,
+    ctx: MappingContext,
+    *,
+    domain: str,
+    seq_order: Sequence[str],
+    dy: dict[str, str] | None = None,
+    epoch_from: str | None = None,
+) -> pd.DataFrame:
+    """Add STUDYID, DOMAIN, --SEQ (within subject, in ``seq_order``), --DY and EPOCH.
+
+    ``dy`` maps each --DTC variable to its --DY variable; ``epoch_from`` names the --DTC that
+    decides EPOCH (from the SE domain when it has been mapped).
+    """
+    data = data.assign(STUDYID=ctx.studyid, DOMAIN=domain)
+    data = derive_var_seq(data, new_var=f"{domain}SEQ", order=list(seq_order))
+    if dy:
+        reference = data["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFSTDTC"])
+        for dtc_var, dy_var in dy.items():
+            data[dy_var] = compute_dy(data[dtc_var], reference)
+    if epoch_from and "SE" in ctx.results:
+        data = derive_var_epoch(data, ctx.domain("SE"), dtc_var=epoch_from)
+    return data
+
+
+def numeric_text(values: pd.Series) -> pd.Series:
+    """Numbers from raw text (None where not a number); commas as decimal marks are not guessed."""
+    return pd.to_numeric(values.astype(object).where(values.notna(), None), errors="coerce").astype("float64")
+
+
+def first_not_null(*series: pd.Series) -> pd.Series:
+    """Element-wise first non-missing value across aligned series."""
+    result = series[0].copy()
+    for other in series[1:]:
+        result = result.where(result.notna(), other)
+    return result.where(result.notna(), None).astype(object) if result.dtype == object else result
