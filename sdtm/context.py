@@ -60,8 +60,10 @@ class MappingContext:
     def form(self, name: str) -> RawForm:
         """The rows of raw form ``name`` from all sites (read once, then cached)."""
         if name not in self._forms:
-            columns, optional = self.mapping.columns(name)
-            self._forms[name] = read_form(self.raw, name, columns=columns, optional=optional, issues=self.issues)
+            spec = self.mapping.form(name)
+            self._forms[name] = read_form(
+                self.raw, spec.file, columns=spec.columns, optional=spec.optional, issues=self.issues, sheet=spec.sheet
+            )
         return self._forms[name]
 
     def domain(self, name: str) -> pd.DataFrame:

@@ -1,9 +1,9 @@
 """The raw-to-SDTM mapping spec of a study (``specs/<study>/raw_mapping.yaml``).
 
 What the data transfer agreement fixes and the mappers read: each site's date conventions,
-the columns each raw form must have, the value maps from site spellings to submission values,
-the study coding tables, and which data-issue checks block the run. Validated with cerberus on
-load; problems name the key path.
+the columns each raw form must have, the study coding tables, and which data-issue checks block
+the run; and, one file per map in ``value_maps/<NAME>.yaml``, the value maps from the sites'
+spellings to submission values. Validated with cerberus on load; problems name the key path.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import yaml
 from specs.errors import SpecError, SpecProblem
 
 MAPPING_FILE = "raw_mapping.yaml"
+VALUE_MAPS_FOLDER = "value_maps"
 
 SCHEMA = {
     "keys": {"type": "list", "required": True, "schema": {"type": "string"}},
@@ -35,19 +36,27 @@ SCHEMA = {
         "valuesrules": {
             "type": "dict",
             "schema": {
+                "file": {"type": "string"},
+                "sheet": {"type": "string"},
+                "keys": {"type": "list", "schema": {"type": "string"}},
                 "columns": {"type": "list", "required": True, "schema": {"type": "string"}},
                 "optional": {"type": "list", "schema": {"type": "string"}},
             },
         },
     },
-    "value_maps": {
-        "type": "dict",
-        "required": True,
-        "valuesrules": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": {"type": "string", "nullable": True}},
-    },
     "coding": {"type": "dict", "valuesrules": {"type": "string"}},
     "blocking_checks": {"type": "list", "schema": {"type": "string"}},
 }
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A raw form: the file stem in each site folder, the sheet (workbooks), its columns."""
+
+    file: str
+    sheet: str | None
+    columns: tuple[str, ...]  # required, EDC keys included
+    optional: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -56,18 +65,17 @@ class MappingSpec:
 
     keys: tuple[str, ...]
     slash_date_order: dict[str, str | None]
-    forms: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    forms: dict[str, FormSpec]
     value_maps: dict[str, dict[str, str | None]]
     coding: dict[str, list[dict[str, str]]]
     blocking_checks: frozenset[str]
 
-    def columns(self, form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Required (keys included) and optional columns of a form."""
+    def form(self, name: str) -> FormSpec:
+        """The declared form ``name``; KeyError naming the mapping file if it is not declared."""
         try:
-            required, optional = self.forms[form]
+            return self.forms[name]
         except KeyError:
-            raise KeyError(f"form {form!r} is not declared in {MAPPING_FILE}") from None
-        return self.keys + required, optional
+            raise KeyError(f"form {name!r} is not declared in {MAPPING_FILE}") from None
 
 
 def normalise_text(value: object) -> str | None:
@@ -76,6 +84,33 @@ def normalise_text(value: object) -> str | None:
         return None
     text = " ".join(str(value).split()).upper()
     return text or None
+
+
+def _load_value_maps(folder: Path, problems: list[SpecProblem]) -> dict[str, dict[str, str | None]]:
+    """Every ``value_maps/<NAME>.yaml``: raw spelling -> submission value (keys normalised)."""
+    maps: dict[str, dict[str, str | None]] = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            problems.append(SpecProblem(str(path), "", None, None, f"not valid YAML: {exc}"))
+            continue
+        if not isinstance(mapping, dict):
+            problems.append(SpecProblem(str(path), "", None, None, "must map raw spellings to submission values"))
+            continue
+        not_text = [k for k, v in mapping.items() if not isinstance(k, str) or not isinstance(v, (str, type(None)))]
+        if not_text:
+            problems.append(SpecProblem(str(path), "", None, str(not_text[0]),
+                                        "keys and values must be text: quote YES/NO/ON/OFF/numbers (YAML reads them as booleans/numbers)"))
+            continue
+        normalised: dict[str, str | None] = {}
+        for raw, value in mapping.items():
+            key = normalise_text(raw)
+            if key in normalised and normalised[key] != value:
+                problems.append(SpecProblem(str(path), "", None, str(raw), "maps twice with different values"))
+            normalised[key] = value
+        maps[path.stem] = normalised
+    return maps
 
 
 def load_mapping(folder: Path) -> MappingSpec:
@@ -92,16 +127,8 @@ def load_mapping(folder: Path) -> MappingSpec:
     if not validator.validate(document):
         problems = [SpecProblem(source, "", None, key, str(message)) for key, message in sorted(validator.errors.items())]
         raise SpecError(problems)
-    problems = []
-    value_maps = {}
-    for name, mapping in document["value_maps"].items():
-        normalised: dict[str, str | None] = {}
-        for raw, value in mapping.items():
-            key = normalise_text(raw)
-            if key in normalised and normalised[key] != value:
-                problems.append(SpecProblem(source, "", None, f"value_maps.{name}", f"{raw!r} maps twice with different values"))
-            normalised[key] = value
-        value_maps[name] = normalised
+    problems: list[SpecProblem] = []
+    value_maps = _load_value_maps(folder / VALUE_MAPS_FOLDER, problems)
     coding = {}
     for name, relative in (document.get("coding") or {}).items():
         table = folder / relative
@@ -115,7 +142,15 @@ def load_mapping(folder: Path) -> MappingSpec:
     return MappingSpec(
         keys=tuple(document["keys"]),
         slash_date_order={str(k): (v or {}).get("slash_date_order") for k, v in document["sites"].items()},
-        forms={name: (tuple(f["columns"]), tuple(f.get("optional", []))) for name, f in document["forms"].items()},
+        forms={
+            name: FormSpec(
+                file=f.get("file", name),
+                sheet=f.get("sheet"),
+                columns=tuple(f["keys"] if "keys" in f else document["keys"]) + tuple(f["columns"]),
+                optional=tuple(f.get("optional", [])),
+            )
+            for name, f in document["forms"].items()
+        },
         value_maps=value_maps,
         coding=coding,
         blocking_checks=frozenset(document.get("blocking_checks") or []),

@@ -6,7 +6,16 @@ Each stage function takes the :class:`~subpack.context.RunContext`, writes its o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from edc.inventory import inventory, write_inventory
+from sdtm.build import reconcile, run_mappers, write_domains
+from sdtm.context import MappingContext
+from sdtm.mapping import load_mapping
+from sdtm.registry import MAPPERS
+from specs.datasetjson import JsonContext
+from specs.errors import SpecError
+from subpack import __version__
 from subpack.context import RunContext, Stage
 
 
@@ -45,8 +54,83 @@ def inventory_raw(context: RunContext) -> None:
     )
 
 
+def json_context(context: RunContext, standard: str) -> JsonContext:
+    """Dataset-JSON file attributes from the study configuration (no wall-clock time)."""
+    study = context.study
+    return JsonContext(
+        study_oid=study.id, metadata_version_oid=f"MDV.{study.id}.{standard}", created=study.analysis.xpt_timestamp,
+        originator=study.sponsor, source_system="subpack", source_version=__version__,
+    )
+
+
+def build_sdtm(context: RunContext) -> None:
+    """Map the raw exports to SDTM, write every domain, the data issues and the reconciliation."""
+    study, log = context.study, context.log
+    if study.sdtm is None:
+        log.error("The study has no SDTM spec workbook: nothing to map to.")
+        return
+    try:
+        mapping = load_mapping(Path(study.folder))
+    except SpecError as exc:
+        log.error(str(exc))
+        return
+    ctx = MappingContext(study, mapping, context.raw, context.cutoff_date)
+    run_mappers(ctx, MAPPERS)
+    written, findings = write_domains(ctx.results, study.sdtm, context.work / "sdtm",
+                                      json_context=json_context(context, "SDTM"), timestamp=study.analysis.xpt_timestamp)
+    ledger, summary = reconcile(ctx, context.results.get("raw_files", []))
+    reports = context.work / "reports"
+    ctx.issues.write_csv(reports / "data_issues.csv")
+    ledger.to_csv(reports / "sdtm_reconciliation.csv", index=False, lineterminator="\n")
+    summary.to_csv(reports / "sdtm_reconciliation_summary.csv", index=False, lineterminator="\n")
+    findings.to_csv(reports / "sdtm_conformance.csv", index=False, lineterminator="\n")
+    context.results["sdtm"] = written
+    log.note("SDTM: " + ", ".join(f"{name} {len(frame)}" for name, frame in written.items()) + " records.")
+    _log_issues(context, ctx.issues, mapping.blocking_checks)
+    _log_reconciliation(context, summary)
+    _log_conformance(context, findings, "SDTM")
+
+
+def _log_issues(context: RunContext, issues, blocking: frozenset[str]) -> None:
+    frame = issues.to_frame()
+    if frame.empty:
+        context.log.note("Data issues: none.")
+        return
+    counts = frame.groupby(["check", "severity"]).size()
+    detail = "; ".join(f"{check} {severity.lower()} x{n}" for (check, severity), n in counts.items())
+    context.log.warning(f"Data issues: {len(frame)} ({detail}); see reports/data_issues.csv.")
+    blocked = frame[frame["check"].isin(blocking)]
+    for issue in blocked.head(20).itertuples(index=False):
+        context.log.error(f"Blocking data issue {issue.check}: {issue.file} row {issue.row} column {issue.column}: {issue.message}")
+
+
+def _log_reconciliation(context: RunContext, summary) -> None:
+    raw_total = int(summary["raw_records"].sum())
+    unaccounted = summary[summary["unaccounted"] != 0]
+    context.log.note(
+        f"Reconciliation: {raw_total} raw records; mapped {int(summary['mapped'].sum())}, contributed "
+        f"{int(summary['contributed'].sum())}, excluded {int(summary['excluded'].sum())}, rejected {int(summary['rejected'].sum())}; "
+        f"unaccounted {int(summary['unaccounted'].sum())}."
+    )
+    if unaccounted.empty:
+        return
+    by_form = unaccounted.assign(form=unaccounted["file"].str.replace(r"^[^/]*/", "", regex=True)).groupby("form")
+    for form, rows in by_form:
+        context.log.error(f"Reconciliation: {int(rows['unaccounted'].sum())} of {int(rows['raw_records'].sum())} records of "
+                          f"{form} ({len(rows)} site file(s)) are not accounted for; see reports/sdtm_reconciliation_summary.csv.")
+
+
+def _log_conformance(context: RunContext, findings, standard: str) -> None:
+    errors = findings[findings["severity"] == "Error"]
+    warnings = findings[findings["severity"] == "Warning"]
+    context.log.note(f"{standard} conformance to spec: {len(errors)} error(s), {len(warnings)} warning(s).")
+    for row in errors.drop_duplicates(["dataset", "rule", "variable"]).head(20).itertuples(index=False):
+        context.log.error(f"{row.dataset}.{row.variable}: {row.message} (e.g. row {row.row}, value {row.value!r}) [{row.rule}]")
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("specs", "validate the study metadata", describe_specs),
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
+    Stage("sdtm", "map raw exports to SDTM", build_sdtm),
 )
 """Pipeline stages in run order."""

@@ -17,6 +17,8 @@ from subpack.manifest import sha256_file
 from subpack.pipeline import run_pipeline
 from subpack.stages import STAGES
 
+BASIC = STAGES[:2]  # specs + raw inventory: the pipeline mechanics without the study's mappers
+
 
 @pytest.fixture
 def raw_dir(tmp_path: Path) -> Path:
@@ -48,7 +50,7 @@ def test_no_command_prints_help_and_exits_2(capsys):
 
 def test_successful_run_writes_log_manifest_and_inventory(study_dir, raw_dir, tmp_path):
     out = tmp_path / "pkg"
-    code = run_pipeline(study_dir, out=out, raw=raw_dir, console=_quiet())
+    code = run_pipeline(study_dir, out=out, raw=raw_dir, console=_quiet(), stages=BASIC)
     assert code == 0
     log = (out / "run.log").read_text()
     assert "NOTE: Stage specs took" in log and "NOTE: Stage rawdata took" in log
@@ -66,15 +68,15 @@ def test_successful_run_writes_log_manifest_and_inventory(study_dir, raw_dir, tm
 
 
 def test_rerun_gives_identical_manifest(study_dir, raw_dir, tmp_path):
-    run_pipeline(study_dir, out=tmp_path / "a", raw=raw_dir, console=_quiet())
-    run_pipeline(study_dir, out=tmp_path / "b", raw=raw_dir, console=_quiet())
+    run_pipeline(study_dir, out=tmp_path / "a", raw=raw_dir, console=_quiet(), stages=BASIC)
+    run_pipeline(study_dir, out=tmp_path / "b", raw=raw_dir, console=_quiet(), stages=BASIC)
     assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
 
 
 def test_interim_cutoff_and_explicit_date(study_dir, raw_dir, tmp_path):
-    assert run_pipeline(study_dir, out=tmp_path / "i", raw=raw_dir, cutoff="interim", console=_quiet()) == 0
+    assert run_pipeline(study_dir, out=tmp_path / "i", raw=raw_dir, cutoff="interim", console=_quiet(), stages=BASIC) == 0
     assert json.loads((tmp_path / "i" / "manifest.json").read_text())["cutoff"] == "2023-12-31"
-    assert run_pipeline(study_dir, out=tmp_path / "d", raw=raw_dir, cutoff="2024-06-30", console=_quiet()) == 0
+    assert run_pipeline(study_dir, out=tmp_path / "d", raw=raw_dir, cutoff="2024-06-30", console=_quiet(), stages=BASIC) == 0
     assert json.loads((tmp_path / "d" / "manifest.json").read_text())["cutoff"] == "2024-06-30"
 
 
@@ -99,14 +101,14 @@ def test_missing_raw_folder_fails_with_exit_1_and_failed_log(study_dir, tmp_path
 
 def test_failing_stage_leaves_no_partial_output_and_keeps_previous(study_dir, raw_dir, tmp_path):
     out = tmp_path / "pkg"
-    assert run_pipeline(study_dir, out=out, raw=raw_dir, console=_quiet()) == 0
+    assert run_pipeline(study_dir, out=out, raw=raw_dir, console=_quiet(), stages=BASIC) == 0
     previous = (out / "manifest.json").read_bytes()
 
     def write_then_fail(context):
         (context.work / "half.xpt").write_bytes(b"partial")
         context.log.error("something the user must fix")
 
-    stages = STAGES + (Stage("broken", "fails on purpose", write_then_fail),)
+    stages = BASIC + (Stage("broken", "fails on purpose", write_then_fail),)
     assert run_pipeline(study_dir, out=out, raw=raw_dir, console=_quiet(), stages=stages) == 1
     assert not (out / "half.xpt").exists()
     assert (out / "manifest.json").read_bytes() == previous
