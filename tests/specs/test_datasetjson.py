@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SHARED
+from support import SHARED
 from specs.datasetjson import JsonContext, build_dataset_json, check_structure, write_dataset_json
 from specs.errors import DatasetWriteError
 from specs.model import DatasetSpec, VariableSpec

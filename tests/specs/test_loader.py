@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import yaml
 
-from conftest import REPO, write_workbook
+from support import REPO, write_workbook
 from specs.errors import SpecError
 from specs.loader import load_study, parse_study_config
 
