@@ -9,7 +9,7 @@ descriptions to carry. :func:`derive_param_tte` then applies, per subject:
 | records after the data cut-off                            | ignored                                   |                       |
 | new anticancer therapy started (``new_therapy_date``)      | sources after that date ignored, so the last adequate assessment on or before it censors | censor source's code |
 | progression or death documented                            | earliest event date                        | 0                     |
-| event after two or more missed scheduled assessments       | last adequate assessment before the event  | ``missed.censor``     |
+| event after two or more missed scheduled assessments (:meth:`MissedAssessments.threshold`) | last adequate assessment before the event | ``missed.censor`` |
 | no event                                                   | latest censoring date (last adequate assessment; start date when none) | censor source's code |
 
 ``AVAL = ADT - STARTDT + 1`` (days): an event on the start day has AVAL 1 (ADaMIG 1.3 BDS-TTE;
@@ -74,15 +74,20 @@ class MissedAssessments:
         return np.concatenate([early, late]).astype("int64")
 
     def threshold(self, last_offset: np.ndarray) -> np.ndarray:
-        """Latest event offset (days after start) that is not after two missed assessments.
+        """Latest event offset (days after start) that is not "after two or more missed assessments".
 
-        The scheduled assessments still due after the last adequate one are those later than
-        its offset plus the window; two missed means the event comes after the second of them
-        plus the window.
+        With ``L`` the last adequate assessment's offset and ``k`` the scheduled assessment
+        nearest to it (``k = 0`` is the start), an event later than
+        ``L + 2 x (days from scheduled assessment k to k + 1) + window_days`` comes after two or
+        more missed assessments (FDA 2018 guidance, PFS censoring table; the study's ADaM spec
+        method MT.ADTTE.CNSR). Before week 18 that is 2 x 42 + 7 = 91 days, from week 18 on
+        2 x 63 + 7 = 133 days.
         """
-        days = self.scheduled_days(int(np.nanmax(last_offset, initial=0)) + 400)
-        position = np.searchsorted(days, last_offset + self.window_days, side="right")
-        return days[np.minimum(position + 1, len(days) - 1)] + self.window_days
+        last_offset = np.asarray(last_offset, dtype="float64")
+        days = np.concatenate([[0], self.scheduled_days(int(np.nanmax(last_offset, initial=0)) + 400)])
+        nearest = np.abs(days[None, :] - last_offset[:, None]).argmin(axis=1)
+        interval = days[np.minimum(nearest + 1, len(days) - 1)] - days[nearest]
+        return last_offset + 2 * interval + self.window_days
 
 
 def _candidates(sources: Mapping[str, pd.DataFrame], items: Sequence[TteSource]) -> pd.DataFrame:

@@ -78,14 +78,14 @@ def test_no_post_baseline_assessment_censored_at_start():
 
 
 def test_death_without_assessments_within_two_scheduled_visits_is_an_event():
-    # last adequate = start (offset 0); due after it: days 42 and 84 -> limit 84 + 7 = 91
+    # last adequate = start (k = 0, next scheduled at day 42): limit 0 + 2 x 42 + 7 = 91
     assert _pfs(_adsl(DTHDT=_day(91)), _adrs())["CNSR"] == 0
     row = _pfs(_adsl(DTHDT=_day(92)), _adrs())
     assert (row["CNSR"], row["ADT"], row["CNSDTDSC"], row["SRCVAR"]) == (3, START, "Event after two or more missed assessments", "TRTSDT")
 
 
 def test_progression_after_two_missed_assessments_censored_at_last_adequate():
-    # last adequate on day 126 (week 18); due after it: 189 and 252 -> limit 259
+    # last adequate on day 126 (week 18; next scheduled week 27 = day 189): limit 126 + 2 x 63 + 7 = 259
     adrs = _adrs(("OVR", 126, "Y"), ("OVR", 260, "Y"), ("PD", 260, "Y"))
     row = _pfs(_adsl(), adrs)
     assert (row["CNSR"], row["ADT"], row["AVAL"], row["SRCSEQ"]) == (3, _day(126), 127, 1)
@@ -93,10 +93,12 @@ def test_progression_after_two_missed_assessments_censored_at_last_adequate():
     assert _pfs(_adsl(), adrs_in_time)["CNSR"] == 0
 
 
-def test_early_assessment_within_window_counts_for_its_visit():
-    # assessment done on day 80 for the day-84 visit: still due after it are 126 and 189 -> limit 196
-    adrs = _adrs(("OVR", 80, "Y"), ("OVR", 196, "Y"), ("PD", 196, "Y"))
+def test_early_assessment_counts_for_its_nearest_visit():
+    # assessment on day 80 is nearest to the day-84 visit (interval to the next, day 126: 42): limit 80 + 84 + 7 = 171
+    adrs = _adrs(("OVR", 80, "Y"), ("OVR", 171, "Y"), ("PD", 171, "Y"))
     assert _pfs(_adsl(), adrs)["CNSR"] == 0
+    late = _adrs(("OVR", 80, "Y"), ("OVR", 172, "Y"), ("PD", 172, "Y"))
+    assert _pfs(_adsl(), late)["CNSR"] == 3
 
 
 def test_new_anticancer_therapy_before_progression_censors_at_last_adequate_before_it():
@@ -136,11 +138,12 @@ def test_scheduled_days():
 @pytest.mark.parametrize(
     ("last", "limit"),
     [
-        (0, 91),  # due 42, 84 -> 84 + 7
-        (42, 133),  # due 84, 126
-        (126, 259),  # due 189, 252
-        (189, 322),  # due 252, 315
-        (120, 259),  # 120 + 7 > 126: the day-126 visit counts as done early; due 189, 252
+        (0, 91),  # k = 0 (start), next at 42: 2 x 42 + 7
+        (42, 133),  # week 6, next at 84: 42 + 91
+        (84, 175),  # week 12, next at 126: 84 + 91
+        (126, 259),  # week 18, next at 189: 126 + 2 x 63 + 7
+        (189, 322),  # week 27
+        (120, 253),  # nearest scheduled is 126 (week 18): 120 + 2 x 63 + 7
     ],
 )
 def test_threshold(last, limit):
