@@ -7,7 +7,7 @@ descriptions to carry. :func:`derive_param_tte` then applies, per subject:
 | situation (FDA Guidance for Industry, Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics, 2018, Table 2-3) | ADT                                   | CNSR                  |
 |----------------------------------------------------------|-------------------------------------------|-----------------------|
 | records after the data cut-off                            | ignored                                   |                       |
-| new anticancer therapy started (``new_therapy_date``)      | sources after that date ignored, so the last adequate assessment on or before it censors | censor source's code |
+| new anticancer therapy started (``new_therapy``) before any event | sources after its start ignored; the last adequate assessment on or before it (start date if none) | ``new_therapy.censor`` |
 | progression or death documented                            | earliest event date                        | 0                     |
 | event after two or more missed scheduled assessments (:meth:`MissedAssessments.threshold`) | last adequate assessment before the event | ``missed.censor`` |
 | no event                                                   | latest censoring date (last adequate assessment; start date when none) | censor source's code |
@@ -47,6 +47,16 @@ class TteSource:
     srcdom: str | None = None
     srcvar: str | None = None
     srcseq: str | None = None
+
+
+@dataclass(frozen=True)
+class NewTherapy:
+    """FDA rule: new anticancer therapy before an event censors at the last adequate assessment
+    on or before its start. ``date`` names the ADSL variable holding the start date."""
+
+    date: str
+    censor: int
+    description: str
 
 
 @dataclass(frozen=True)
@@ -126,7 +136,7 @@ def derive_param_tte(
     paramcd: str,
     param: str,
     cutoff: dt.date | None = None,
-    new_therapy_date: str | None = None,
+    new_therapy: NewTherapy | None = None,
     missed: MissedAssessments | None = None,
 ) -> pd.DataFrame:
     """One TTE record per subject of ``adsl`` with a start date (rules in the module docstring).
@@ -134,6 +144,7 @@ def derive_param_tte(
     Required columns: ``USUBJID``, ``start_date`` (and ``new_therapy_date`` if given) in
     ``adsl``; ``USUBJID`` and each source's date/filter/srcseq columns in its dataset.
     """
+    new_therapy_date = new_therapy.date if new_therapy else None
     base = adsl[["USUBJID", start_date] + ([new_therapy_date] if new_therapy_date else [])].copy()
     base["STARTDT"] = pd.to_datetime(base[start_date])
     base = base[base["STARTDT"].notna()]
@@ -153,7 +164,15 @@ def derive_param_tte(
     if missed is not None and not first_event.empty:
         first_event = _apply_missed_rule(first_event, candidates, missed, start_date=start_date)
 
-    chosen = pd.concat([first_event, last_censor[~last_censor["USUBJID"].isin(first_event["USUBJID"])]], ignore_index=True)
+    censored = last_censor[~last_censor["USUBJID"].isin(first_event["USUBJID"])].copy()
+    if new_therapy is not None and not censored.empty:
+        therapy = pd.to_datetime(censored[new_therapy_date])
+        started = therapy.notna()
+        if cutoff is not None:
+            started &= therapy <= pd.Timestamp(cutoff)
+        censored.loc[started, "CNSR"] = new_therapy.censor
+        censored.loc[started, "DESC"] = new_therapy.description
+    chosen = pd.concat([first_event, censored], ignore_index=True)
     result = base[["USUBJID", "STARTDT"]].merge(chosen.drop(columns=["STARTDT"]), on="USUBJID", how="inner")
     result["AVAL"] = (result["ADT"] - result["STARTDT"]).dt.days + 1
     result["EVNTDESC"] = result["DESC"].where(result["CNSR"] == 0)

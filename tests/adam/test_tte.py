@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from adam.tte import MissedAssessments, TteSource, derive_param_tte
+from adam.tte import MissedAssessments, NewTherapy, TteSource, derive_param_tte
 
 START = pd.Timestamp("2022-03-01")
 PD = TteSource("pd", "ADRS", "ADT", 0, "Disease progression", where=(("PARAMCD", "PD"),), srcseq="ASEQ")
@@ -19,6 +19,7 @@ DEATH = TteSource("death", "ADSL", "DTHDT", 0, "Death")
 LASTA = TteSource("lasta", "ADRS", "ADT", 1, "Last adequate tumour assessment", where=(("PARAMCD", "OVR"), ("ADEQFL", "Y")), srcseq="ASEQ")
 NOASSESS = TteSource("start", "ADSL", "TRTSDT", 2, "No post-baseline adequate assessment")
 MISSED = MissedAssessments("lasta", 3, "Event after two or more missed assessments", 6, 18, 9, 7)
+NACT = NewTherapy("NACTDT", 4, "Last adequate assessment before new anticancer therapy")
 
 
 def _day(n: int) -> pd.Timestamp:
@@ -48,7 +49,7 @@ def _adrs(*records: tuple[str, int, str]) -> pd.DataFrame:
 def _pfs(adsl: pd.DataFrame, adrs: pd.DataFrame, **kwargs) -> dict:
     result = derive_param_tte(
         adsl, sources={"ADSL": adsl, "ADRS": adrs}, start_date="TRTSDT", events=[PD, DEATH], censors=[LASTA, NOASSESS],
-        paramcd="PFS", param="Progression-Free Survival (days)", new_therapy_date="NACTDT", missed=MISSED, **kwargs,
+        paramcd="PFS", param="Progression-Free Survival (days)", new_therapy=NACT, missed=MISSED, **kwargs,
     )
     assert len(result) == 1
     return result.iloc[0].to_dict()
@@ -104,7 +105,17 @@ def test_early_assessment_counts_for_its_nearest_visit():
 def test_new_anticancer_therapy_before_progression_censors_at_last_adequate_before_it():
     adrs = _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("OVR", 126, "Y"), ("PD", 126, "Y"))
     row = _pfs(_adsl(NACTDT=_day(100)), adrs)
-    assert (row["CNSR"], row["ADT"], row["AVAL"]) == (1, _day(84), 85)
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (4, _day(84), 85, NACT.description)
+
+
+def test_new_therapy_without_progression_also_censors_with_its_code():
+    row = _pfs(_adsl(NACTDT=_day(150)), _adrs(("OVR", 42, "Y"), ("OVR", 126, "Y")))
+    assert (row["CNSR"], row["ADT"]) == (4, _day(126))
+
+
+def test_new_therapy_after_the_cutoff_is_ignored():
+    row = _pfs(_adsl(NACTDT=_day(150)), _adrs(("OVR", 42, "Y")), cutoff=(START + pd.Timedelta(days=100)).date())
+    assert (row["CNSR"], row["ADT"]) == (1, _day(42))
 
 
 def test_progression_on_the_day_new_therapy_starts_is_an_event():
