@@ -30,10 +30,16 @@ from sdtm.timing import derive_var_epoch
 
 
 def add_subject_keys(frame: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
-    """Add STUDYID, SITEID, SUBJID and USUBJID (STUDYID-SITEID-SUBJID) from the EDC keys."""
+    """Add STUDYID, SITEID, SUBJID and USUBJID from the EDC keys.
+
+    The EDC numbers subjects within each site ("001" at every site), so SUBJID, which SDTMIG 3.4
+    (DM) requires unique within the study, is SITEID-number ("03-001"), and USUBJID is
+    STUDYID-SITEID-number ("ALTER-E-003-03-001").
+    """
     siteid = frame["SITEID"].astype(str).str.strip()
-    subjid = frame["SUBJID"].astype(str).str.strip()
-    return frame.assign(STUDYID=ctx.studyid, SITEID=siteid, SUBJID=subjid, USUBJID=compute_usubjid(ctx.studyid, siteid, subjid))
+    number = frame["SUBJID"].astype(str).str.strip()
+    return frame.assign(STUDYID=ctx.studyid, SITEID=siteid, SUBJID=siteid + "-" + number,
+                        USUBJID=compute_usubjid(ctx.studyid, siteid, number))
 
 
 def reject_unknown_subjects(frame: pd.DataFrame, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:

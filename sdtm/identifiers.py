@@ -8,7 +8,7 @@ import pandas as pd
 
 
 def compute_usubjid(studyid: str, siteid: pd.Series, subjid: pd.Series) -> pd.Series:
-    """``STUDYID-SITEID-SUBJID`` (the study's convention; unique within the submission).
+    """``STUDYID-SITEID-subject number`` (the study's convention; unique within the submission).
 
     >>> compute_usubjid("S1", pd.Series(["01"]), pd.Series(["003"])).tolist()
     ['S1-01-003']

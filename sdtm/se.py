@@ -9,7 +9,7 @@ and the end-of-treatment form, following the trial design (TE/TA in
 | screening      | RFICDTC                                   | RFXSTDTC; for subjects never treated, RFPENDTC  |
 | combination    | RFXSTDTC                                  | start of maintenance, else of follow-up; open if ongoing |
 | maintenance    | first maintenance-phase dose (<= cut-off) | start of follow-up; open if ongoing             |
-| follow-up      | day after the last dose, once every drug has an end-of-treatment record on or before the cut-off | RFPENDTC |
+| follow-up      | day after the last dose, once every drug has an end-of-treatment record on or before the cut-off (none when participation ended on the last dose day) | RFPENDTC |
 
 An element's end equals the next element's start (SDTMIG 3.4 7.3.1 assumption 2), so a date on
 the boundary belongs to the element that starts there (see :func:`sdtm.timing.derive_var_epoch`).
@@ -67,7 +67,7 @@ def build_elements(dm: pd.DataFrame, maintenance: pd.Series, ended: pd.Series, d
     frames = []
     for role, start, end in rows:
         element = design.element(role)
-        present = start.notna()
+        present = start.notna() & (end.isna() | (end >= start))
         frames.append(pd.DataFrame({
             "USUBJID": base.index[present], "ETCD": element.etcd, "ELEMENT": element.element,
             "TAETORD": design.order(role), "EPOCH": design.epoch(role),

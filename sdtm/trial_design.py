@@ -62,6 +62,7 @@ SCHEMA = {
             "end_of_study": {"type": "dict", "required": True, "schema": _VISIT},
         },
     },
+    "summary_unknown": {"type": "list", "schema": {"type": "string", "maxlength": 8}},
     "summary": {
         "type": "list",
         "required": True,
@@ -93,6 +94,7 @@ class TrialDesign:
     arm_elements: tuple[dict, ...]
     visits: dict
     summary: tuple[dict, ...]
+    unknown: tuple[str, ...] = ()
 
     def element(self, role: str) -> Element:
         """The element playing ``role``."""
@@ -133,6 +135,7 @@ def load_trial_design(study: Study) -> TrialDesign:
         arm_elements=tuple(document["arm_elements"]),
         visits=document["visits"],
         summary=tuple(document["summary"]),
+        unknown=tuple(document.get("summary_unknown", [])),
     )
 
 
@@ -274,6 +277,7 @@ def map_ts(ctx: MappingContext) -> DomainResult:
         for treatment in arm["treatments"]:
             rows.append(("TRT", treatment["name"], None))
     rows += [(item["parmcd"], item["value"], item.get("codelist")) for item in design.summary]
+    rows += [(parmcd, None, None) for parmcd in design.unknown]
     records = []
     parm_names = study.sdtm.codelists.get("TSPARM") if study.sdtm else None
     parm_codes = study.sdtm.codelists.get("TSPARMCD") if study.sdtm else None
@@ -285,7 +289,8 @@ def map_ts(ctx: MappingContext) -> DomainResult:
         name = parm_codes.decode(parmcd) if parm_codes else None
         if parm_names and name not in parm_names.values:
             name = None
-        records.append({"TSPARMCD": parmcd, "TSPARM": name, "TSVAL": value, "TSVALCD": code, "TSVCDREF": ref, "TSVCDVER": version})
+        records.append({"TSPARMCD": parmcd, "TSPARM": name, "TSVAL": value, "TSVALNF": None if value else "NI",
+                        "TSVALCD": code, "TSVCDREF": ref, "TSVCDVER": version})
     ts = pd.DataFrame(records)
     ts["TSSEQ"] = ts.groupby("TSPARMCD").cumcount() + 1
     return DomainResult("TS", ts.assign(STUDYID=ctx.studyid, DOMAIN="TS"))

@@ -32,6 +32,7 @@ examples:
   subpack run --study path/to/study --raw path/to/raw
   subpack simulate --subjects 10000 --out /tmp/raw10k
   subpack compare prod/adsl.xpt qc/adsl.xpt --by STUDYID,USUBJID
+  subpack validate out/alter_e003/sdtm
 """
 
 
@@ -61,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--subjects", type=int, help="number of subjects of an uncalibrated study")
     simulate.add_argument("--seed", type=int, help="random seed (default: the simulator's configured seed)")
     simulate.add_argument("--out", type=Path, required=True, help="folder to write the site folders into")
+
+    validate = commands.add_parser(
+        "validate", help="validate a folder of SDTM/ADaM XPT files",
+        description="Run the conformance rules (Pinnacle 21 / CDISC CORE style) over every .xpt in DIR, with "
+        "define.xml beside them when present; write a P21-style validation.xlsx. Exit code 1 when errors are found.",
+    )
+    validate.add_argument("folder", type=Path, help="folder of .xpt files")
+    validate.add_argument("--study", help="study name or folder whose spec workbooks also apply (optional)")
+    validate.add_argument("--report", type=Path, help="where to write the workbook (default: DIR/validation.xlsx)")
+    validate.add_argument("--cutoff", help="data cut-off date YYYY-MM-DD for the ADT rules (optional)")
 
     compare = commands.add_parser(
         "compare", help="compare two datasets (PROC COMPARE style)",
@@ -92,6 +103,28 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _validate(args: argparse.Namespace, console: Console) -> int:
+    import datetime as dt
+
+    from specs.loader import load_study
+    from specs.rules import summary_line, validate_folder
+    from specs.rules.report import write_validation_report
+
+    if not args.folder.is_dir():
+        console.print(f"ERROR: {args.folder} is not a folder", style="bold red")
+        return EXIT_USAGE
+    standards = []
+    if args.study:
+        study = load_study(args.study)
+        standards = [s for s in (study.sdtm, study.adam) if s is not None]
+    cutoff = dt.date.fromisoformat(args.cutoff) if args.cutoff else None
+    findings = validate_folder(args.folder, standard=standards or None, cutoff=cutoff)
+    report = args.report or args.folder / "validation.xlsx"
+    write_validation_report(findings, None, None, report)
+    console.print(f"NOTE: {summary_line(findings)}; report: {report}")
+    return 1 if findings.counts["Error"] else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``subpack`` console script; returns the exit code."""
     parser = _parser()
@@ -101,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_pipeline(args.study, out=args.out, cutoff=args.cutoff, raw=args.raw, console=console, quiet=args.quiet)
     if args.command == "simulate":
         return _simulate(args, console)
+    if args.command == "validate":
+        return _validate(args, console)
     if args.command == "compare":
         from specs.compare import main_compare
 

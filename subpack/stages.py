@@ -13,8 +13,12 @@ from sdtm.build import reconcile, run_mappers, write_domains
 from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
+from specs.ct import CT_FOLDER
 from specs.datasetjson import JsonContext
+from specs.define import DefineContext, check_define_against_xpt, validate_define, write_define, write_define_html
 from specs.errors import SpecError
+from specs.rules import summary_line, validate_folder
+from specs.rules.report import write_validation_report
 from subpack import __version__
 from subpack.context import RunContext, Stage
 
@@ -128,9 +132,44 @@ def _log_conformance(context: RunContext, findings, standard: str) -> None:
         context.log.error(f"{row.dataset}.{row.variable}: {row.message} (e.g. row {row.row}, value {row.value!r}) [{row.rule}]")
 
 
+def write_defines(context: RunContext) -> None:
+    """define.xml 2.1 (+ HTML view) for every standard written so far; schema and data checks."""
+    study = context.study
+    define_context = DefineContext.for_study(study, ct_yaml=CT_FOLDER / "ct_subset.yaml", source_system_version=__version__)
+    for key, standard in (("sdtm", study.sdtm), ("adam", study.adam)):
+        frames = context.results.get(key)
+        if not frames or standard is None:
+            continue
+        folder = context.work / key
+        path = write_define(standard, study, frames, folder / "define.xml", context=define_context)
+        write_define_html(path, folder / "define.html")
+        problems = validate_define(path) + check_define_against_xpt(path, folder)
+        for problem in problems[:20]:
+            context.log.error(f"{key}/define.xml: {problem}")
+        context.log.note(f"{key}/define.xml: {len(frames)} datasets; schema and data checks: {len(problems)} problem(s).")
+
+
+def validate_package(context: RunContext) -> None:
+    """Run the conformance rules over every written standard; write reports/validation.xlsx."""
+    study = context.study
+    folders = [context.work / key for key in ("sdtm", "adam") if (context.work / key).is_dir()]
+    if not folders:
+        context.log.warning("Nothing to validate: no SDTM or ADaM datasets were written.")
+        return
+    for folder in folders:
+        standard = study.sdtm if folder.name == "sdtm" else study.adam
+        findings = validate_folder(folder, standard=standard, cutoff=context.cutoff_date)
+        report = context.work / "reports" / f"validation_{folder.name}.xlsx"
+        write_validation_report(findings, None, None, report)
+        line = f"{folder.name.upper()} {summary_line(findings)}; see reports/{report.name}."
+        (context.log.warning if findings.counts["Error"] else context.log.note)(line)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("specs", "validate the study metadata", describe_specs),
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
     Stage("sdtm", "map raw exports to SDTM", build_sdtm),
+    Stage("define", "write define.xml", write_defines),
+    Stage("validate", "run the conformance rules", validate_package),
 )
 """Pipeline stages in run order."""

@@ -94,12 +94,13 @@ def ctx(raw: Path) -> MappingContext:
 def _dm(ctx: MappingContext) -> pd.DataFrame:
     result = map_dm(ctx)
     ctx.results["DM"] = result
-    data = result.data
-    return data.set_index(data["SITEID"] + "-" + data["SUBJID"])
+    return result.data.set_index("SUBJID")
 
 
 def test_identifiers_and_coded_values(ctx):
     dm = _dm(ctx)
+    # SUBJID must be unique within the study (SDTMIG 3.4 DM): site-number
+    assert dm.index.tolist() == ["01-001", "01-002", "03-001"]
     assert dm.loc["01-001", "USUBJID"] == "ALTER-E-003-01-001"
     assert dm["USUBJID"].tolist() == ["ALTER-E-003-01-001", "ALTER-E-003-01-002", "ALTER-E-003-03-001"]
     assert dm["SEX"].tolist() == ["M", "F", "M"]  # "Male ", "female", "M"
@@ -226,3 +227,18 @@ def test_trial_summary_counts_and_codes(ctx):
                                                ("EOS", 999), ("TA_UNS01", None), ("LOG", None)])
 def test_planned_visitnum(code, number):
     assert planned_visitnum(code) == number
+
+
+def test_unknown_summary_parameters_carry_a_null_flavour(ctx):
+    _dm(ctx)
+    ts = map_ts(ctx).data.set_index("TSPARMCD")
+    assert ts.loc["SENDTC", "TSVAL"] is None and ts.loc["SENDTC", "TSVALNF"] == "NI"
+    assert ts.loc["TITLE", "TSVALNF"] is None
+
+
+def test_no_follow_up_element_when_participation_ends_on_the_last_dose_day(raw, ctx):
+    write_form(raw, "01", "end_of_study", [{"SUBJID": "001", "EOSDAT": "2022-04-13", "EOSREAS": "Withdrawal by subject"}])
+    write_form(raw, "01", "survival_followup", [])
+    _dm(ctx)
+    se = map_se(ctx).data
+    assert se.loc[se["USUBJID"] == "ALTER-E-003-01-001", "ETCD"].tolist() == ["SCRN", "ANLBEN"]
