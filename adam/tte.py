@@ -33,7 +33,9 @@ TTE_COLUMNS = ["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR", 
 class TteSource:
     """A candidate event (``censor == 0``) or censoring (``censor > 0``) date.
 
-    ``where`` holds equality conditions (variable, value) on ``dataset``; ``srcseq`` names the
+    ``description`` becomes EVNTDESC (for events and censorings alike, as ADaMIG's BDS-TTE
+    allows), ``date_description`` CNSDTDSC (censorings only). ``where`` holds equality
+    conditions (variable, value) on ``dataset``; ``srcseq`` names the
     column whose value becomes SRCSEQ (e.g. ASEQ); ``srcdom``/``srcvar`` default to the dataset
     name and the date variable.
     """
@@ -43,6 +45,7 @@ class TteSource:
     date: str
     censor: int
     description: str
+    date_description: str | None = None
     where: tuple[tuple[str, str], ...] = ()
     srcdom: str | None = None
     srcvar: str | None = None
@@ -57,6 +60,7 @@ class NewTherapy:
     date: str
     censor: int
     description: str
+    date_description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class MissedAssessments:
     adequate: str
     censor: int
     description: str
+    date_description: str | None
     early_interval_weeks: int
     early_until_week: int
     late_interval_weeks: int
@@ -115,6 +120,7 @@ def _candidates(sources: Mapping[str, pd.DataFrame], items: Sequence[TteSource])
                     "ADT": pd.to_datetime(chosen[item.date]).to_numpy(),
                     "CNSR": item.censor,
                     "DESC": item.description,
+                    "DATEDESC": item.date_description,
                     "SOURCE": item.name,
                     "SRCDOM": item.srcdom or item.dataset,
                     "SRCVAR": item.srcvar or item.date,
@@ -122,7 +128,7 @@ def _candidates(sources: Mapping[str, pd.DataFrame], items: Sequence[TteSource])
                 }
             )
         )
-    columns = ["USUBJID", "ADT", "CNSR", "DESC", "SOURCE", "SRCDOM", "SRCVAR", "SRCSEQ"]
+    columns = ["USUBJID", "ADT", "CNSR", "DESC", "DATEDESC", "SOURCE", "SRCDOM", "SRCVAR", "SRCSEQ"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -172,11 +178,12 @@ def derive_param_tte(
             started &= therapy <= pd.Timestamp(cutoff)
         censored.loc[started, "CNSR"] = new_therapy.censor
         censored.loc[started, "DESC"] = new_therapy.description
+        censored.loc[started, "DATEDESC"] = new_therapy.date_description
     chosen = pd.concat([first_event, censored], ignore_index=True)
     result = base[["USUBJID", "STARTDT"]].merge(chosen.drop(columns=["STARTDT"]), on="USUBJID", how="inner")
     result["AVAL"] = (result["ADT"] - result["STARTDT"]).dt.days + 1
-    result["EVNTDESC"] = result["DESC"].where(result["CNSR"] == 0)
-    result["CNSDTDSC"] = result["DESC"].where(result["CNSR"] > 0)
+    result["EVNTDESC"] = result["DESC"]
+    result["CNSDTDSC"] = result["DATEDESC"].where(result["CNSR"] > 0)
     result["PARAMCD"] = paramcd
     result["PARAM"] = param
     result["CNSR"] = result["CNSR"].astype("int64")
@@ -204,6 +211,7 @@ def _apply_missed_rule(first_event: pd.DataFrame, candidates: pd.DataFrame, miss
     event.loc[late_index, "ADT"] = reference.loc[late_index]
     event.loc[late_index, "CNSR"] = missed.censor
     event.loc[late_index, "DESC"] = missed.description
+    event.loc[late_index, "DATEDESC"] = missed.date_description
     event.loc[late_index, "SOURCE"] = missed.adequate
     event.loc[late_index, "SRCDOM"] = np.where(has_last, last.loc[late_index, "SRCDOM_lasta"], "ADSL")
     event.loc[late_index, "SRCVAR"] = np.where(has_last, last.loc[late_index, "SRCVAR_lasta"], start_date)

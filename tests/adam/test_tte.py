@@ -16,10 +16,11 @@ from adam.tte import MissedAssessments, NewTherapy, TteSource, derive_param_tte
 START = pd.Timestamp("2022-03-01")
 PD = TteSource("pd", "ADRS", "ADT", 0, "Disease progression", where=(("PARAMCD", "PD"),), srcseq="ASEQ")
 DEATH = TteSource("death", "ADSL", "DTHDT", 0, "Death")
-LASTA = TteSource("lasta", "ADRS", "ADT", 1, "Last adequate tumour assessment", where=(("PARAMCD", "OVR"), ("ADEQFL", "Y")), srcseq="ASEQ")
-NOASSESS = TteSource("start", "ADSL", "TRTSDT", 2, "No post-baseline adequate assessment")
-MISSED = MissedAssessments("lasta", 3, "Event after two or more missed assessments", 6, 18, 9, 7)
-NACT = NewTherapy("NACTDT", 4, "Last adequate assessment before new anticancer therapy")
+LASTA = TteSource("lasta", "ADRS", "ADT", 1, "No progression or death", "Last adequate tumour assessment",
+                  where=(("PARAMCD", "OVR"), ("ADEQFL", "Y")), srcseq="ASEQ")
+NOASSESS = TteSource("start", "ADSL", "TRTSDT", 2, "No post-baseline adequate assessment", "Treatment start")
+MISSED = MissedAssessments("lasta", 3, "Event after two or more missed assessments", "Last adequate tumour assessment", 6, 18, 9, 7)
+NACT = NewTherapy("NACTDT", 4, "New anticancer therapy before event", "Last adequate assessment before new anticancer therapy")
 
 
 def _day(n: int) -> pd.Timestamp:
@@ -59,7 +60,7 @@ def test_progression_is_an_event_with_aval_plus_one():
     row = _pfs(_adsl(), _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("PD", 84, "Y")))
     assert (row["CNSR"], row["ADT"], row["AVAL"], row["EVNTDESC"]) == (0, _day(84), 85, "Disease progression")
     assert (row["SRCDOM"], row["SRCVAR"], row["SRCSEQ"]) == ("ADRS", "ADT", 3)
-    assert pd.isna(row["CNSDTDSC"])
+    assert row["CNSDTDSC"] is None or pd.isna(row["CNSDTDSC"])
 
 
 def test_event_on_the_start_day_has_aval_1():
@@ -70,19 +71,21 @@ def test_event_on_the_start_day_has_aval_1():
 def test_alive_without_progression_censored_at_last_adequate_assessment():
     row = _pfs(_adsl(), _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("OVR", 126, "N")))
     # the NE assessment on day 126 is not adequate
-    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (1, _day(84), 85, "Last adequate tumour assessment")
+    assert (row["CNSR"], row["ADT"], row["AVAL"]) == (1, _day(84), 85)
+    assert (row["EVNTDESC"], row["CNSDTDSC"]) == ("No progression or death", "Last adequate tumour assessment")
 
 
 def test_no_post_baseline_assessment_censored_at_start():
     row = _pfs(_adsl(), _adrs())
-    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (2, START, 1, "No post-baseline adequate assessment")
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["EVNTDESC"]) == (2, START, 1, "No post-baseline adequate assessment")
+    assert row["CNSDTDSC"] == "Treatment start"
 
 
 def test_death_without_assessments_within_two_scheduled_visits_is_an_event():
     # last adequate = start (k = 0, next scheduled at day 42): limit 0 + 2 x 42 + 7 = 91
     assert _pfs(_adsl(DTHDT=_day(91)), _adrs())["CNSR"] == 0
     row = _pfs(_adsl(DTHDT=_day(92)), _adrs())
-    assert (row["CNSR"], row["ADT"], row["CNSDTDSC"], row["SRCVAR"]) == (3, START, "Event after two or more missed assessments", "TRTSDT")
+    assert (row["CNSR"], row["ADT"], row["EVNTDESC"], row["SRCVAR"]) == (3, START, "Event after two or more missed assessments", "TRTSDT")
 
 
 def test_progression_after_two_missed_assessments_censored_at_last_adequate():
@@ -105,7 +108,8 @@ def test_early_assessment_counts_for_its_nearest_visit():
 def test_new_anticancer_therapy_before_progression_censors_at_last_adequate_before_it():
     adrs = _adrs(("OVR", 42, "Y"), ("OVR", 84, "Y"), ("OVR", 126, "Y"), ("PD", 126, "Y"))
     row = _pfs(_adsl(NACTDT=_day(100)), adrs)
-    assert (row["CNSR"], row["ADT"], row["AVAL"], row["CNSDTDSC"]) == (4, _day(84), 85, NACT.description)
+    assert (row["CNSR"], row["ADT"], row["AVAL"], row["EVNTDESC"], row["CNSDTDSC"]) == (
+        4, _day(84), 85, NACT.description, NACT.date_description)
 
 
 def test_new_therapy_without_progression_also_censors_with_its_code():
