@@ -34,8 +34,9 @@ class TteSource:
     """A candidate event (``censor == 0``) or censoring (``censor > 0``) date.
 
     ``description`` becomes EVNTDESC (for events and censorings alike, as ADaMIG's BDS-TTE
-    allows), ``date_description`` CNSDTDSC (censorings only). ``where`` holds equality
-    conditions (variable, value) on ``dataset``; ``srcseq`` names the
+    allows), ``date_description`` CNSDTDSC (censorings only). ``where`` holds conditions
+    (variable, value) on ``dataset``: equality, or membership when the value is a tuple;
+    ``srcseq`` names the
     column whose value becomes SRCSEQ (e.g. ASEQ); ``srcdom``/``srcvar`` default to the dataset
     name and the date variable.
     """
@@ -111,7 +112,8 @@ def _candidates(sources: Mapping[str, pd.DataFrame], items: Sequence[TteSource])
         data = sources[item.dataset]
         mask = pd.Series(True, index=data.index)
         for variable, value in item.where:
-            mask &= data[variable].astype(object).eq(value)
+            column = data[variable].astype(object)
+            mask &= column.isin(value) if isinstance(value, (tuple, list, frozenset)) else column.eq(value)
         chosen = data.loc[mask & data[item.date].notna()]
         frames.append(
             pd.DataFrame(
