@@ -35,12 +35,28 @@ class SdtmRun:
 
 
 def run_mappers(ctx: MappingContext, mappers: Sequence[tuple[str, Mapper]]) -> dict[str, DomainResult]:
-    """Run the mappers in order; each sees the domains mapped before it (``ctx.results``)."""
+    """Run the mappers in order; each sees the domains mapped before it (``ctx.results``).
+
+    Mappers may return relationship pieces as results named ``RELREC_<something>``; they are
+    merged into one RELREC dataset at the end (SDTMIG 3.4 section 8.2).
+    """
     for _, mapper in mappers:
         produced = mapper(ctx)
         for result in produced if isinstance(produced, list) else [produced]:
             ctx.results[result.domain] = result
+    merge_relrec(ctx.results)
     return ctx.results
+
+
+def merge_relrec(results: dict[str, DomainResult]) -> None:
+    """Concatenate every RELREC piece (``RELREC`` and ``RELREC_*`` results) into ``RELREC``."""
+    names = sorted(n for n in results if n == "RELREC" or n.startswith("RELREC_"))
+    if not names or names == ["RELREC"]:
+        return
+    pieces = [results.pop(n) for n in names]
+    data = pd.concat([p.data for p in pieces], ignore_index=True)
+    results["RELREC"] = DomainResult("RELREC", data, *(pd.concat([getattr(p, k) for p in pieces], ignore_index=True)
+                                                      for k in ("rejected", "excluded", "used")))
 
 
 def read_rejections(ctx: MappingContext) -> pd.DataFrame:

@@ -36,6 +36,7 @@ def build_ledger(results: dict[str, DomainResult], read_rejections: pd.DataFrame
     if not frames:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
     ledger = pd.concat(frames, ignore_index=True)[LEDGER_COLUMNS]
+    ledger = ledger[ledger["SOURCE_FILE"].notna() & ledger["SOURCE_ROW"].notna()]  # derived records have no raw row
     ledger["SOURCE_ROW"] = ledger["SOURCE_ROW"].astype("int64")
     return ledger.sort_values(["SOURCE_FILE", "SOURCE_ROW", "DOMAIN", "SEQ"], kind="mergesort", na_position="last").reset_index(drop=True)
 

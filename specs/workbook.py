@@ -161,7 +161,13 @@ def _codelists(source: str, rows: list[Row], ct: ControlledTerminology) -> tuple
                     SpecProblem(source, "Codelists", first_row, "ID", f"CDISC codelist {cl_id} ({code}) is not in the CT subset")
                 )
         terms: list[Term] = []
+        orders: dict[int, int] = {}
         for number, record in members:
+            order = record.get("Order")
+            if order is not None and order in orders:
+                problems.append(SpecProblem(source, "Codelists", number, "Order", f"order {order} of {cl_id} repeats row {orders[order]}"))
+            elif order is not None:
+                orders[order] = number
             for column in ("Name", "Terminology", "Data Type"):
                 if record.get(column) != first.get(column):
                     problems.append(

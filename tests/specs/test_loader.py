@@ -204,3 +204,10 @@ def test_invalid_yaml_is_a_spec_error(study_dir, empty_ct):
 def test_unknown_study_name_lists_known_ones():
     with pytest.raises(FileNotFoundError, match="alter_e003"):
         load_study("no_such_study")
+
+
+def test_codelist_term_order_must_not_repeat(study_dir, spec_sheets, empty_ct):
+    spec_sheets["Codelists"][1]["Order"] = 1
+    write_workbook(study_dir / "sdtm_spec.xlsx", spec_sheets)
+    with pytest.raises(SpecError, match=r"\[Codelists\] row 3 column Order: order 1 of SEX repeats row 2"):
+        load_study(study_dir, ct_folder=empty_ct)

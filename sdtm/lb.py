@@ -1,0 +1,309 @@
+"""LB (Laboratory Test Results), SDTMIG 3.4 section 6.3.5.6: the sites' local laboratories.
+
+Source: the local-labs workbook of each site (forms ``lab_haematology``, ``lab_chemistry``,
+``lab_urinalysis``, ``lab_thyroid``: one row per sample, one column per analyte) and its Ranges
+sheet (form ``lab_ranges``: per site, analyte and sex the laboratory's unit and reference
+range). One LB record per analyte per sample (wide -> long, vectorised).
+
+| variable            | rule                                                                          |
+|---------------------|-------------------------------------------------------------------------------|
+| LBTESTCD/LBCAT/LBSPEC | from the analyte column through ``lab_units.yaml``; LBTEST = codelist decode |
+| LBORRES             | the cell as exported                                                          |
+| LBORRESU            | the unit on the site's Ranges row for the analyte and the subject's DM.SEX (value map LBORRESU to CDISC UNIT) |
+| LBORNRLO/LBORNRHI   | LOW/HIGH of that Ranges row as written                                        |
+| LBSTRESN/LBSTRESC   | numeric result x factor to the standard unit (:mod:`sdtm.units`); ordinal dipstick grades through value map URPROT; non-numeric results (e.g. "<5") copied to LBSTRESC |
+| LBSTNRLO/LBSTNRHI   | the range converted with the same factor; LBSTNRC for the dipstick (e.g. NEGATIVE) |
+| LBNRIND             | LOW/HIGH/NORMAL against the range in original units; dipstick: NORMAL inside the range on the URPROT scale (codelist order), else ABNORMAL (CDISC NRIND) |
+| LBLOBXFL            | :func:`sdtm.baseline.derive_var_lobxfl` by USUBJID, LBTESTCD, LBSPEC          |
+| LBDTC/LBDY/EPOCH    | LBDAT (site date convention); LBDY from RFSTDTC; EPOCH from SE                |
+| VISIT/VISITNUM      | the visit name of the form; VISITNUM by :func:`sdtm.trial_design.planned_visitnum` |
+
+Accounting: every sample row is the primary source of its records; a row without any result is
+excluded; rows after the data cut-off are excluded; Ranges rows are reference data, listed as
+contributing (``used``) when a result used them and as excluded otherwise.
+
+Data-issue checks raised here (besides SUBJ001, DATE001, DUP001, MAP001 of sdtm.common):
+
+| check   | severity | meaning                                                                   |
+|---------|----------|---------------------------------------------------------------------------|
+| RNG001  | WARNING  | two Ranges rows for one site, analyte and sex: the first is used           |
+| RNG002  | WARNING  | no Ranges row for a result's site, analyte and sex: no unit, range or standard result |
+| UNIT001 | ERROR    | the Ranges unit of an analyte has no conversion to the standard unit: standard results empty |
+| LB001   | WARNING  | a numeric test has a result that is not a number: copied to LBSTRESC, LBSTRESN empty |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sdtm.baseline import derive_var_lobxfl
+from sdtm.common import (
+    add_subject_keys,
+    map_coded,
+    numeric_text,
+    reject_unknown_subjects,
+    split_after_cutoff,
+    split_duplicates,
+)
+from sdtm.context import DomainResult, MappingContext
+from sdtm.dates import compute_dtc, compute_dy, dtc_date
+from sdtm.identifiers import derive_var_seq
+from sdtm.timing import derive_var_epoch
+from sdtm.trial_design import planned_visitnum
+from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units
+
+FORMS = ("lab_haematology", "lab_chemistry", "lab_urinalysis", "lab_thyroid")
+RANGES = "lab_ranges"
+ORDINAL_MAP = "URPROT"
+REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
+RECORD_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "SITEID", "VISIT", "VISITNUM", "LBDTC", "LBDY", "EPOCH", "_PRE", "LBNAM",
+                  "ANALYTE", "LBORRES"]
+
+
+def compute_visitnum(visit: pd.Series) -> pd.Series:
+    """VISITNUM of raw visit codes (one lookup per distinct code; see ``planned_visitnum``)."""
+    lookup = {code: planned_visitnum(code) for code in visit.dropna().unique()}
+    return visit.map(lookup).astype("float64")
+
+
+def map_date_unique(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
+    """:func:`sdtm.common.map_date` computed once per distinct (SITEID, raw value).
+
+    Same ISO 8601 result and the same DATE001 issue for every unreadable row; raw dates repeat
+    heavily (a few thousand distinct days per site), so this scales to millions of rows.
+    """
+    keys = pd.DataFrame({"SITEID": frame["SITEID"].astype(str).to_numpy(), "_VALUE": frame[column].to_numpy(dtype=object)})
+    distinct = keys.drop_duplicates().reset_index(drop=True)
+    dtc = np.full(len(distinct), None, dtype=object)
+    invalid = np.zeros(len(distinct), dtype=bool)
+    for site, part in distinct.groupby("SITEID", sort=True):
+        values, bad = compute_dtc(part["_VALUE"], slash_order=ctx.mapping.slash_date_order.get(str(site)))
+        dtc[part.index.to_numpy()] = values.to_numpy(dtype=object)
+        invalid[part.index.to_numpy()] = bad.to_numpy(dtype=bool)
+    distinct = distinct.assign(_DTC=dtc, _BAD=invalid)
+    merged = keys.merge(distinct, on=["SITEID", "_VALUE"], how="left")
+    bad = merged["_BAD"].to_numpy(dtype=bool)
+    if bad.any():
+        ctx.issues.add_rows(frame[bad], column=column, check="DATE001", severity="ERROR", message="date is not readable; set missing")
+    result = pd.Series(merged["_DTC"].to_numpy(dtype=object), index=frame.index, dtype=object)
+    return result.where(result.notna(), None)
+
+
+def derive_vars_dy_epoch(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str, dy_var: str) -> pd.DataFrame:
+    """--DY from DM.RFSTDTC and EPOCH from SE (as :func:`sdtm.common.finalise_domain`), on raw rows.
+
+    Findings forms give one row per sample and many results per row: the timing variables are
+    derived once per row before the wide-to-long step.
+    """
+    reference = rows["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFSTDTC"])
+    rows = rows.assign(**{dy_var: compute_dy(rows[dtc_var], reference)})
+    if "SE" in ctx.results:
+        rows = derive_var_epoch(rows, ctx.domain("SE"), dtc_var=dtc_var)
+    return rows
+
+
+def derive_var_pre_exposure(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str) -> pd.Series:
+    """True where the row's date is on or before the subject's first exposure (DM.RFXSTDTC)."""
+    exposure = dtc_date(rows["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFXSTDTC"]))
+    return (dtc_date(rows[dtc_var]) <= exposure).fillna(False).astype(bool)
+
+
+def derive_var_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Series, by_vars: list[str], dtc_var: str,
+                             result_var: str, new_var: str) -> pd.DataFrame:
+    """:func:`sdtm.baseline.derive_var_lobxfl` run on the records dated on/before exposure only.
+
+    Only those records can be flagged, and their relative order is kept, so the flags are the
+    same as on the whole dataset, at a fraction of the cost.
+    """
+    subset = data[pre.to_numpy()]
+    flags = np.full(len(data), None, dtype=object)
+    if not subset.empty:
+        flagged = derive_var_lobxfl(subset, ctx.domain("DM"), by_vars=by_vars, dtc_var=dtc_var, result_var=result_var, new_var=new_var)
+        flags[np.flatnonzero(pre.to_numpy())] = flagged[new_var].to_numpy(dtype=object)
+    return data.assign(**{new_var: flags})
+
+
+def derive_var_seq_coded(data: pd.DataFrame, *, new_var: str, order: list[str]) -> pd.DataFrame:
+    """:func:`sdtm.identifiers.derive_var_seq` by USUBJID on integer codes of the order columns.
+
+    Each column is replaced by its sorted factorisation (missing last), which sorts exactly like
+    the values but much faster on millions of text values.
+    """
+    codes = {"_SEQ_SUBJ": pd.factorize(data["USUBJID"])[0]}
+    for position, column in enumerate(order):
+        code, uniques = pd.factorize(data[column], sort=True)
+        codes[f"_SEQ_{position}"] = np.where(code < 0, len(uniques), code)
+    keyed = data.assign(**codes)
+    keyed = derive_var_seq(keyed, new_var=new_var, order=[f"_SEQ_{i}" for i in range(len(order))], by_vars=("_SEQ_SUBJ",))
+    return keyed.drop(columns=list(codes))
+
+
+def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str) -> pd.DataFrame:
+    """Spec variables in spec order, then provenance and helper columns."""
+    names = [n for n in ctx.study.sdtm.dataset(domain).variable_names if n in data.columns]
+    return data[names + [c for c in data.columns if c not in names]]
+
+
+def _reasons(frame: pd.DataFrame, reason: str) -> pd.DataFrame:
+    return frame[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=reason)
+
+
+def _analytes(ctx: MappingContext, form: str) -> list[str]:
+    """The result columns of a lab form (declared columns other than keys, LBDAT, LBNAM)."""
+    spec = ctx.mapping.form(form)
+    return [c for c in spec.columns if c not in ctx.mapping.keys and c not in ("LBDAT", "LBNAM")]
+
+
+def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
+    """Sample rows of every lab form -> one row per analyte result (``RECORD_COLUMNS``).
+
+    Row-level steps run on the wide rows (unknown subject, exact duplicate, date, cut-off,
+    LBDY, EPOCH, VISIT/VISITNUM, whether the sample is on/before first exposure);
+    empty cells give no record; a row with no result at all is excluded.
+    Returns the long frame and the rejected and excluded row lists.
+    """
+    longs, rejected, excluded = [], [], []
+    for form in FORMS:
+        raw = ctx.form(form).data
+        if raw.empty:
+            continue
+        analytes = _analytes(ctx, form)
+        rows = add_subject_keys(raw, ctx)
+        rows, bad = reject_unknown_subjects(rows, ctx)
+        rejected.append(bad)
+        rows, dups = split_duplicates(rows, [c for c in raw.columns if c not in ("SOURCE_ROW",)], ctx)
+        rejected.append(dups)
+        rows = rows.assign(LBDTC=map_date_unique(rows, "LBDAT", ctx))
+        rows, late = split_after_cutoff(rows, rows["LBDTC"], ctx)
+        excluded.append(late)
+        rows = derive_vars_dy_epoch(rows.assign(EPOCH=None), ctx, dtc_var="LBDTC", dy_var="LBDY")
+        rows = rows.assign(VISIT=rows["VISITNAME"], VISITNUM=compute_visitnum(rows["VISIT"]),
+                           _PRE=derive_var_pre_exposure(rows, ctx, dtc_var="LBDTC"))
+        long = rows.melt(id_vars=[c for c in RECORD_COLUMNS if c not in ("ANALYTE", "LBORRES")], value_vars=analytes,
+                         var_name="ANALYTE", value_name="LBORRES")
+        long = long[long["LBORRES"].notna() & (long["LBORRES"].astype(str).str.strip() != "")]
+        empty = rows[~rows.set_index(["SOURCE_FILE", "SOURCE_ROW"]).index.isin(
+            long.set_index(["SOURCE_FILE", "SOURCE_ROW"]).index)]
+        excluded.append(_reasons(empty, "no laboratory result recorded on the row"))
+        longs.append(long[RECORD_COLUMNS])
+    data = pd.concat(longs, ignore_index=True) if longs else pd.DataFrame(columns=RECORD_COLUMNS)
+    return data, rejected, excluded
+
+
+def create_ranges(ctx: MappingContext, units: FindingsUnits) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Ranges sheet rows with SEX (value map SEX), LBORRESU and the conversion factor.
+
+    One row per SITEID, ANALYTE, SEX (RNG001 for later duplicates, returned as rejected).
+    UNIT001 is reported on a Ranges row whose unit cannot be converted to the standard unit.
+    """
+    raw = ctx.form(RANGES).data
+    ranges = raw.assign(SITEID=raw["SITEID"].astype(str).str.strip(), ANALYTE=raw["ANALYTE"].astype(str).str.strip())
+    ranges["SEX"] = map_coded(ranges, "SEX", "SEX", ctx)
+    ranges["LBORRESU"] = map_coded(ranges, "UNIT", "LBORRESU", ctx)
+    dup = ranges.duplicated(["SITEID", "ANALYTE", "SEX"], keep="first")
+    if dup.any():
+        ctx.issues.add_rows(ranges[dup], column="ANALYTE", check="RNG001", severity="WARNING",
+                            message="second reference range for the same site, analyte and sex; the first is used")
+    rejected = _reasons(ranges[dup], "duplicate reference range (site, analyte, sex)")
+    ranges = ranges[~dup].merge(units.lab_tests, on="ANALYTE", how="left")
+    ranges["FACTOR"] = compute_factor(ranges["LBTESTCD"], ranges["LBORRESU"], ranges["STDUNIT"], units.conversions).to_numpy()
+    unconvertible = (ranges["TYPE"] == "numeric") & ranges["LBORRESU"].notna() & ranges["FACTOR"].isna()
+    if unconvertible.any():
+        ctx.issues.add_rows(ranges[unconvertible], column="UNIT", check="UNIT001", severity="ERROR",
+                            message="no conversion of this unit to the analyte's standard unit in lab_units.yaml; standard results empty")
+    return ranges, rejected
+
+
+def derive_vars_range(data: pd.DataFrame, ranges: pd.DataFrame, sex: pd.Series, ctx: MappingContext) -> pd.DataFrame:
+    """Attach the site's unit, range and factor by SITEID, ANALYTE and the subject's DM.SEX."""
+    keyed = data.assign(SEX=data["USUBJID"].map(sex).to_numpy(), _RECORD=np.arange(len(data)))
+    columns = ["SITEID", "ANALYTE", "SEX", "LBORRESU", "LOW", "HIGH", "FACTOR", "SOURCE_FILE", "SOURCE_ROW"]
+    matched = keyed.merge(ranges[columns].rename(columns={"SOURCE_FILE": "_RNGFILE", "SOURCE_ROW": "_RNGROW"}),
+                          on=["SITEID", "ANALYTE", "SEX"], how="left")
+    matched = matched.sort_values("_RECORD", kind="mergesort").reset_index(drop=True)
+    missing = matched["_RNGROW"].isna()
+    if missing.any():
+        first = matched[missing].drop_duplicates(["SITEID", "ANALYTE", "SEX"])
+        ctx.issues.add_rows(first, column="ANALYTE", check="RNG002", severity="WARNING",
+                            message="no reference range on the Ranges sheet for this site, analyte and the subject's sex "
+                                    f"({int(missing.sum())} results in all); unit, range and standard result empty")
+    return matched
+
+
+def derive_vars_std_numeric(data: pd.DataFrame, numeric: pd.Series, ctx: MappingContext) -> pd.DataFrame:
+    """LBSTRESN/LBSTRESC/LBSTNRLO/LBSTNRHI and LBNRIND for the numeric tests (rows ``numeric``)."""
+    value = numeric_text(data["LBORRES"])
+    low, high = numeric_text(data["LOW"]), numeric_text(data["HIGH"])
+    factor = data["FACTOR"]
+    stresn = compute_converted(value, factor).where(numeric)
+    text_result = numeric & value.isna()
+    odd = text_result & ~data["LBORRES"].astype(str).str.match(r"^\s*[<>]=?\s*\d", na=False)
+    if odd.any():
+        ctx.issues.add_rows(data[odd], column="ANALYTE", check="LB001", severity="WARNING",
+                            message="result of a numeric test is not a number; LBSTRESN empty (LBSTRESC keeps it when no unit conversion is needed)")
+    data["LBSTRESN"] = stresn
+    copied = data["LBORRES"].where(text_result & (factor == 1))
+    data["LBSTRESC"] = format_number(stresn).where(~text_result, copied).where(numeric, data["LBSTRESC"])
+    data["LBSTNRLO"] = compute_converted(low, factor).where(numeric)
+    data["LBSTNRHI"] = compute_converted(high, factor).where(numeric)
+    nrind = np.select([value < low, value > high, value.notna() & (low.notna() | high.notna())], ["LOW", "HIGH", "NORMAL"],
+                      default=None)
+    data["LBNRIND"] = pd.Series(nrind, index=data.index, dtype=object).where(numeric, data["LBNRIND"])
+    return data
+
+
+def derive_vars_std_ordinal(data: pd.DataFrame, ordinal: pd.Series, ctx: MappingContext) -> pd.DataFrame:
+    """LBSTRESC, LBSTNRC and LBNRIND for ordinal results (urine dipstick, value map URPROT).
+
+    LBNRIND is NORMAL when the grade lies within [LOW, HIGH] on the scale of the spec's URPROT
+    codelist (term order), ABNORMAL otherwise (CDISC NRIND).
+    """
+    rows = data[ordinal]
+    if rows.empty:
+        return data
+    grade = map_coded(rows, "LBORRES", ORDINAL_MAP, ctx)
+    low = map_coded(rows.assign(_LOW=rows["LOW"]), "_LOW", ORDINAL_MAP, ctx)
+    high = map_coded(rows.assign(_HIGH=rows["HIGH"]), "_HIGH", ORDINAL_MAP, ctx)
+    scale = {term.value: position for position, term in enumerate(ctx.study.sdtm.codelists[ORDINAL_MAP].terms)}
+    g, lo, hi = grade.map(scale), low.map(scale), high.map(scale)
+    known = g.notna() & lo.notna() & hi.notna()
+    inside = (g >= lo) & (g <= hi)
+    data.loc[rows.index, "LBSTRESC"] = grade.to_numpy(dtype=object)
+    data.loc[rows.index, "LBSTNRC"] = low.where(low == high).to_numpy(dtype=object)
+    data.loc[rows.index, "LBNRIND"] = np.where(known, np.where(inside, "NORMAL", "ABNORMAL"), None)
+    return data
+
+
+def map_lb(ctx: MappingContext) -> DomainResult:
+    """Map the four local-lab forms and their Ranges sheet to LB."""
+    units = load_units(ctx.study.folder)
+    data, rejected, excluded = create_lab_long(ctx)
+    ranges, range_rejected = create_ranges(ctx, units)
+    data = data.merge(units.lab_tests, on="ANALYTE", how="left")
+    sex = ctx.domain("DM").set_index("USUBJID")["SEX"]
+    data = derive_vars_range(data, ranges, sex, ctx)
+    data = data.assign(LBORNRLO=data["LOW"], LBORNRHI=data["HIGH"], LBSTRESC=None, LBSTNRC=None, LBNRIND=None)
+    data = derive_vars_std_numeric(data, data["TYPE"] == "numeric", ctx)
+    data = derive_vars_std_ordinal(data, pd.Series(data["TYPE"] == "ordinal", index=data.index), ctx)
+    has_std = data["LBSTRESN"].notna() | data["LBSTNRLO"].notna() | data["LBSTNRHI"].notna()
+    data["LBSTRESU"] = data["STDUNIT"].astype(object).where(has_std, None)
+    codelist = ctx.study.sdtm.codelists["LBTESTCD"]
+    data["LBTEST"] = data["LBTESTCD"].map({t.value: t.decode for t in codelist.terms})
+    data = data.assign(STUDYID=ctx.studyid, DOMAIN="LB")
+    data = derive_var_seq_coded(data, new_var="LBSEQ", order=["LBDTC", "VISITNUM", "LBCAT", "LBTESTCD", "LBSPEC"])
+    data = derive_var_lobxfl_subset(data, ctx, pre=data["_PRE"], by_vars=["USUBJID", "LBTESTCD", "LBSPEC"], dtc_var="LBDTC",
+                                    result_var="LBSTRESC", new_var="LBLOBXFL")
+    pairs = set(zip(data["_RNGFILE"].dropna(), data["_RNGROW"].dropna().astype("int64")))
+    used_rows = pd.Series([(f, int(r)) in pairs for f, r in zip(ranges["SOURCE_FILE"], ranges["SOURCE_ROW"])], index=ranges.index)
+    used = _reasons(ranges[used_rows], "LB reference range and unit (LBORRESU, LBORNRLO/HI, LBSTNRLO/HI)")
+    excluded.append(_reasons(ranges[~used_rows], "reference range not used by any mapped result"))
+    data = data.drop(columns=["ANALYTE", "SEX", "LOW", "HIGH", "FACTOR", "STDUNIT", "TYPE", "SITEID", "_PRE"])
+    data = data.rename(columns={"_RNGFILE": "_RANGE_FILE", "_RNGROW": "_RANGE_ROW"})
+    return DomainResult("LB", order_variables(data, ctx, "LB"), rejected=_concat(rejected + [range_rejected]),
+                        excluded=_concat(excluded), used=used)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True)[REASON_COLUMNS] if frames else pd.DataFrame(columns=REASON_COLUMNS)

@@ -1,0 +1,134 @@
+"""SS: survival follow-up contacts to SS (survival status), hand-made rows and the real raw data."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sdtm.build import publishable
+from sdtm.context import DomainResult, MappingContext
+from sdtm.dm import map_dm
+from sdtm.mapping import load_mapping
+from sdtm.se import map_se
+from sdtm.ss import FORM, map_ss
+from specs.conformance import check_dataset
+from specs.loader import load_study
+
+STUDY = load_study("alter_e003")
+MAPPING = load_mapping(Path(STUDY.folder))
+CUTOFF = dt.date(2024, 12, 31)
+KEYS = {"STUDYID": "ALTER-E-003", "VISIT": "SCR", "VISITNAME": "Screening", "FORMOID": "X"}
+
+
+def write_form(raw: Path, site: str, form: str, rows: list[dict], *, encoding: str = "utf-8", drop: tuple[str, ...] = ()) -> None:
+    """A raw CSV form with the mapping spec's columns (EDC keys filled in unless given)."""
+    columns = [c for c in MAPPING.form(form).columns if c not in drop]
+    folder = raw / f"site_{site}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{MAPPING.form(form).file}.csv").open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for position, row in enumerate(rows, start=1):
+            writer.writerow({**KEYS, "SITEID": site, "RECPOS": position, **row})
+
+
+def make_ctx(raw: Path, dm: list[dict], se: list[dict] | None = None) -> MappingContext:
+    """A context on ``raw`` with hand-made DM (USUBJID, SEX, RFSTDTC, RFXSTDTC) and SE frames."""
+    ctx = MappingContext(STUDY, MAPPING, raw, CUTOFF)
+    ctx.results["DM"] = DomainResult("DM", pd.DataFrame(dm, columns=["USUBJID", "SEX", "RFSTDTC", "RFXSTDTC"]))
+    if se is not None:
+        ctx.results["SE"] = DomainResult("SE", pd.DataFrame(se, columns=["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]))
+    return ctx
+
+
+def unaccounted(ctx: MappingContext, results: list[DomainResult], forms: list[str]) -> set:
+    """Raw rows of ``forms`` that are in none of data/rejected/excluded/used (nor rejected by the reader)."""
+    rows = set()
+    for form in forms:
+        read = ctx.form(form)
+        rows |= set(zip(read.data["SOURCE_FILE"], read.data["SOURCE_ROW"].astype(int)))
+        rows |= set(zip(read.rejected["SOURCE_FILE"], read.rejected["SOURCE_ROW"].astype(int)))
+    seen = set()
+    for result in results:
+        for frame in (result.data, result.rejected, result.excluded, result.used):
+            if "SOURCE_FILE" in frame:
+                seen |= set(zip(frame["SOURCE_FILE"], frame["SOURCE_ROW"].astype(int)))
+    for form in forms:
+        seen |= set(zip(ctx.form(form).rejected["SOURCE_FILE"], ctx.form(form).rejected["SOURCE_ROW"].astype(int)))
+    return rows - seen
+
+
+def issues(ctx: MappingContext, check: str) -> list[tuple]:
+    """(file, row, column, value) of the data issues of one check."""
+    return [(i.file, i.row, i.column, i.value) for i in ctx.issues.issues if i.check == check]
+
+
+def conformance_errors(result: DomainResult) -> pd.DataFrame:
+    spec = STUDY.sdtm
+    found = check_dataset(publishable(result.data), spec.dataset(result.domain), spec.codelists, spec.value_level)
+    return found[found["severity"] == "Error"]
+
+
+DM = [{"USUBJID": "ALTER-E-003-01-001", "SEX": "M", "RFSTDTC": "2022-03-10", "RFXSTDTC": "2022-03-10"}]
+SE = [{"USUBJID": "ALTER-E-003-01-001", "SESTDTC": "2022-03-10", "SEENDTC": "2022-09-01", "EPOCH": "TREATMENT"},
+      {"USUBJID": "ALTER-E-003-01-001", "SESTDTC": "2022-09-01", "SEENDTC": "2023-06-01", "EPOCH": "FOLLOW-UP"}]
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    fu = {"VISIT": "FU01", "VISITNAME": "Survival Follow-up 1"}
+    write_form(folder, "01", FORM, [
+        {"SUBJID": "001", **fu, "SFDAT": "2022-10-01", "SFMETHOD": "Telephone", "SFSTAT": "Alive"},
+        {"SUBJID": "001", "VISIT": "FU02", "VISITNAME": "Survival Follow-up 2", "SFDAT": "2023-01-05", "SFMETHOD": "Telephone",
+         "SFSTAT": "Lost to follow-up"},
+        {"SUBJID": "001", "VISIT": "FU03", "VISITNAME": "Survival Follow-up 3", "SFDAT": "2025-01-20", "SFSTAT": "Dead", "DTHDAT": "2025-01-10"},
+        {"SUBJID": "001", "VISIT": "FU04", "VISITNAME": "Survival Follow-up 4", "SFDAT": "2023-02-01", "SFSTAT": "Missing in action"},
+        {"SUBJID": "002", **fu, "SFDAT": "2022-10-01", "SFSTAT": "Alive"},
+    ])
+    return folder
+
+
+def test_one_status_record_per_contact(raw):
+    result = map_ss(make_ctx(raw, DM, SE))
+    first = result.data.iloc[0]
+    assert (first["SSTESTCD"], first["SSTEST"], first["SSORRES"], first["SSSTRESC"]) == ("SURVSTAT", "Survival Status", "Alive", "ALIVE")
+    assert (first["SSDTC"], first["SSDY"], first["VISITNUM"], first["VISIT"], first["EPOCH"]) == (
+        "2022-10-01", 206, 901.0, "Survival Follow-up 1", "FOLLOW-UP")
+
+
+def test_lost_to_follow_up_is_unknown_and_unmapped_status_is_map001(raw):
+    ctx = make_ctx(raw, DM, SE)
+    result = map_ss(ctx)
+    assert result.data.set_index("SSDTC")["SSSTRESC"].to_dict() == {"2022-10-01": "ALIVE", "2023-01-05": "UNKNOWN",
+                                                                    "2023-02-01": "MISSING IN ACTION"}
+    assert issues(ctx, "MAP001") == [("site_01/survival_followup.csv", 5, "SFSTAT", "Missing in action")]
+
+
+def test_accounting_cutoff_and_unknown_subject(raw):
+    ctx = make_ctx(raw, DM, SE)
+    result = map_ss(ctx)
+    assert result.excluded["SOURCE_ROW"].tolist() == [4] and result.rejected["SOURCE_ROW"].tolist() == [6]
+    assert unaccounted(ctx, [result], [FORM]) == set()
+
+
+def test_missing_column_rejects_the_file(tmp_path):
+    raw = tmp_path / "raw"
+    write_form(raw, "01", FORM, [{"SUBJID": "001", "SFDAT": "2022-10-01"}], drop=("SFSTAT",))
+    ctx = make_ctx(raw, DM, SE)
+    result = map_ss(ctx)
+    assert result.data.empty and [i[2] for i in issues(ctx, "RAW002")] == ["SFSTAT"]
+    assert unaccounted(ctx, [result], [FORM]) == set()
+
+
+def test_real_raw_data_is_conformant_and_fully_accounted():
+    ctx = MappingContext(STUDY, MAPPING, Path(STUDY.folder).parents[1] / "rawdata" / "alter_e003", STUDY.cutoff_date())
+    ctx.results["DM"] = map_dm(ctx)
+    ctx.results["SE"] = map_se(ctx)
+    result = map_ss(ctx)
+    assert conformance_errors(result).empty
+    assert unaccounted(ctx, [result], [FORM]) == set()
