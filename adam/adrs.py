@@ -15,7 +15,7 @@ response per RECIST 1.1: ``RSTESTCD == "OVRLRESP"``, ``RSCAT == "RECIST 1.1"``) 
 | CCB     | Y when CBOR is CR, PR, SD or NON-CR/NON-PD                   | CBOR date                            |
 | PD      | Y when an analysis OVR is PD                                 | first PD                             |
 | DEATH   | Y when ADSL.DTHDT is populated                               | DTHDT                                |
-| LSTA    | the last adequate (not NE) analysis OVR                      | its date                             |
+| LSTA    | the last adequate (not NE) analysis OVR; no record without one | its date                            |
 
 ANL01FL of OVR (MT.ADRS.ANL01FL): response and date present, ADT after TRTSDT, on or before
 the cut-off, on or before NACTDT, on or before the first PD, and the worst evaluable response of
@@ -128,8 +128,9 @@ def derive_params(ovr: pd.DataFrame, adsl: pd.DataFrame, *, rules: ResponseRules
         "ADTF": death["DTHDTF"], "SRCDOM": np.where(died, "ADSL", None), "SRCVAR": np.where(died, "DTHDT", None), "SRCSEQ": np.nan,
     })
     adequate = analysis[analysis["AVALC"] != "NE"].sort_values(["USUBJID", "ADT"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
+    # subjects without an adequate assessment get no LSTA record (a BDS record needs AVAL/AVALC)
     lsta = subjects[["USUBJID"]].merge(adequate[["USUBJID", "AVALC", "AVAL", "ADT", "AVISIT", "AVISITN", "SRCDOM", "SRCVAR", "SRCSEQ"]],
-                                       on="USUBJID", how="left").assign(PARAMCD="LSTA")
+                                       on="USUBJID", how="inner").assign(PARAMCD="LSTA")
     params += [pd_param, death_param, lsta]
     derived = pd.concat(params, ignore_index=True)
     yn = derived["PARAMCD"].isin(["RSP", "CRSP", "CB", "CCB", "PD", "DEATH"])

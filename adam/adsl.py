@@ -226,6 +226,8 @@ def create_adsl(
     new_therapy: Sequence[tuple[str, str, Sequence[str], str]],
     site_flags: Mapping[str, str],
     substances: Mapping[str, str],
+    age_group_cut: int = 65,
+    pdl1_cuts: tuple[float, float] = (1.0, 10.0),
 ) -> pd.DataFrame:
     """ADSL from the SDTM domains (name -> frame). ``new_therapy``: (domain, category variable,
     categories, start --DTC) per source of new anticancer therapy."""
@@ -235,12 +237,12 @@ def create_adsl(
     adsl["RFICDT"] = dtc_date(dm["RFICDTC"]).to_numpy()
     adsl = derive_vars_treatment_dates(adsl, sdtm["EX"], cutoff=cutoff)
     adsl = derive_vars_treatment(adsl, arms=arms)
-    adsl = derive_var_agegr1(adsl)
+    adsl = derive_var_agegr1(adsl, cut=age_group_cut)
     adsl = derive_vars_populations(adsl, dm, sdtm["TU"], sdtm["GF"])
     adsl = derive_var_scrfreas(adsl, sdtm["IE"], sdtm["DS"])
     adsl = derive_var_ecogbl(adsl, sdtm["RS"])
     adsl = derive_vars_disease(adsl, sdtm["FA"], site_flags=site_flags)
-    adsl = derive_vars_pdl1(adsl, sdtm["MI"])
+    adsl = derive_vars_pdl1(adsl, sdtm["MI"], cuts=tuple(pdl1_cuts))
     adsl = derive_vars_substance(adsl, sdtm["SU"], substances=substances)
     adsl = derive_vars_end_of_treatment(adsl, sdtm["DS"], drugs=drugs, cutoff=cutoff)
     adsl = derive_vars_end_of_study(adsl, sdtm["DS"], cutoff=cutoff)

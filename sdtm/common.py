@@ -81,6 +81,16 @@ def map_date(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series
     return result
 
 
+def map_date_unreported(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
+    """ISO dates like :func:`map_date`, without issues: for another domain's form, whose own
+    mapper reports its date problems (each problem is reported once)."""
+    result = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for site, rows in frame.groupby("SITEID", sort=True):
+        dtc, _ = compute_dtc(rows[column], slash_order=ctx.mapping.slash_date_order.get(str(site)))
+        result.loc[rows.index] = dtc.to_numpy(dtype=object)
+    return result
+
+
 def earliest_possible(dtc: pd.Series) -> pd.Series:
     """Earliest calendar date an ISO 8601 (possibly partial) value can mean."""
     text = dtc.astype(object).where(dtc.notna(), None)

@@ -11,7 +11,7 @@ then listed as contributing (``used``) in the reconciliation:
 | RFSTDTC   | = RFXSTDTC (the study's reference start: first dose); null for screen failures       |
 | RFENDTC   | = RFXENDTC                                                                            |
 | DTHDTC    | death date from the survival follow-up, on or before the cut-off; DTHFL "Y" then     |
-| RFPENDTC  | last known contact on or before the cut-off: the latest of end of study, death, survival contact, last dose, consent |
+| RFPENDTC  | end of participation: the latest date on or before the cut-off of end of study, death, survival contact, last dose, consent, and any AE, con-med, tumour-assessment or visit date |
 | AGE       | age collected at screening (checked against BRTHDTC and RFICDTC: AGE001 when they disagree) |
 | ARM...    | treated: the study's (single) arm; not treated: arms null, ARMNRS "SCREEN FAILURE" when the end-of-study reason is a screen failure, else "ASSIGNED, NOT TREATED" with ARMCD kept (SDTMIG 3.4 5.2 assumptions 4-6) |
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sdtm.common import add_subject_keys, map_coded, map_date
+from sdtm.common import add_subject_keys, map_coded, map_date, map_date_unreported
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dates import dtc_date
 
@@ -65,6 +65,23 @@ def _dose_dates(ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _iso(dates: pd.Series) -> pd.Series:
     return dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
+
+
+ACTIVITY_DATES = (("adverse_events", ("AESTDAT", "AEENDAT")), ("con_meds", ("CMSTDAT", "CMENDAT")),
+                  ("tumour_response", ("RSDAT",)), ("visit_dates", ("VISDAT",)))
+"""Forms and date columns that show the subject still taking part (for RFPENDTC)."""
+
+
+def _latest_activity(ctx: MappingContext, cutoff: pd.Timestamp) -> pd.Series:
+    """Latest complete date per USUBJID, on or before the cut-off, of any recorded study activity."""
+    frames = []
+    for form, columns in ACTIVITY_DATES:
+        rows = add_subject_keys(ctx.form(form).data, ctx)
+        for column in columns:
+            dates = dtc_date(map_date_unreported(rows, column, ctx))
+            frames.append(pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "_date": dates.to_numpy()}))
+    dates = pd.concat(frames, ignore_index=True).dropna()
+    return dates[dates["_date"] <= cutoff].groupby("USUBJID")["_date"].max()
 
 
 def derive_age_check(dm: pd.DataFrame, ctx: MappingContext) -> None:
@@ -113,7 +130,8 @@ def map_dm(ctx: MappingContext) -> DomainResult:
     dm["RFENDTC"] = dm["RFXENDTC"]
     dm["DTHDTC"] = _iso(lookup["death"]).to_numpy()
     dm["DTHFL"] = np.where(dm["DTHDTC"].notna(), "Y", None)
-    latest = pd.concat([lookup[k] for k in ("eos", "death", "contact", "last", "consent")], axis=1).max(axis=1)
+    activity = _latest_activity(ctx, cutoff).reindex(index)
+    latest = pd.concat([lookup[k] for k in ("eos", "death", "contact", "last", "consent")] + [activity], axis=1).max(axis=1)
     dm["RFPENDTC"] = _iso(latest).to_numpy()
 
     treated = dm["RFXSTDTC"].notna()

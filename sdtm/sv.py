@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import add_subject_keys, finalise_domain, map_date, reject_unknown_subjects, split_after_cutoff
+from sdtm.common import (add_subject_keys, finalise_domain, map_date, map_date_unreported, reject_unknown_subjects,
+                         split_after_cutoff)
 from sdtm.context import DomainResult, MappingContext, empty_rejections
-from sdtm.dates import compute_dtc
 from sdtm.visits import compute_visitnum, planned_visit_names
 
 SOURCES = (("visit_dates", "VISDAT"), ("tumour_response", "RSDAT"), ("survival_followup", "SFDAT"))
@@ -29,7 +29,7 @@ def map_sv(ctx: MappingContext) -> DomainResult:
         rows, bad = reject_unknown_subjects(rows, ctx) if form == "visit_dates" else (rows[rows["USUBJID"].isin(ctx.domain("DM")["USUBJID"])], None)
         if bad is not None:
             rejected.append(bad)
-        dtc = map_date(rows, date_column, ctx) if form == "visit_dates" else _dates_quietly(rows, date_column, ctx)
+        dtc = map_date(rows, date_column, ctx) if form == "visit_dates" else map_date_unreported(rows, date_column, ctx)
         rows = rows.assign(SVSTDTC=dtc.to_numpy(), _FORM=form)
         rows, after = split_after_cutoff(rows, rows["SVSTDTC"], ctx)
         if form == "visit_dates":
@@ -54,12 +54,3 @@ def map_sv(ctx: MappingContext) -> DomainResult:
     return DomainResult("SV", sv[keep].drop_duplicates(["USUBJID", "VISITNUM"]).reset_index(drop=True),
                         rejected=pd.concat(rejected, ignore_index=True) if rejected else empty_rejections(),
                         excluded=pd.concat(excluded, ignore_index=True), used=used)
-
-
-def _dates_quietly(rows: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
-    """Dates of forms whose own mapper reports their date problems (no second report here)."""
-    result = pd.Series([None] * len(rows), index=rows.index, dtype=object)
-    for site, group in rows.groupby("SITEID", sort=True):
-        dtc, _ = compute_dtc(group[column], slash_order=ctx.mapping.slash_date_order.get(str(site)))
-        result.loc[group.index] = dtc.to_numpy(dtype=object)
-    return result

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from edc.inventory import inventory, write_inventory
-from sdtm.build import reconcile, run_mappers, write_domains
+from adam.build import build_adam
+from sdtm.build import publishable, reconcile, run_mappers, write_domains
 from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
@@ -132,6 +133,34 @@ def _log_conformance(context: RunContext, findings, standard: str) -> None:
         context.log.error(f"{row.dataset}.{row.variable}: {row.message} (e.g. row {row.row}, value {row.value!r}) [{row.rule}]")
 
 
+def build_adam_stage(context: RunContext) -> None:
+    """Derive ADaM from the SDTM datasets just written; write each through the ADaM spec."""
+    study, log = context.study, context.log
+    sdtm = context.results.get("sdtm")
+    if study.adam is None or not sdtm:
+        log.error("ADaM needs the SDTM datasets and the ADaM spec workbook.")
+        return
+    try:
+        datasets = build_adam(sdtm, study, cutoff=context.cutoff_date)
+    except SpecError as exc:
+        log.error(str(exc))
+        return
+    frames = {name: publishable(frame) for name, frame in datasets.items()}
+    written, findings = write_domains({name: _as_result(name, frame) for name, frame in frames.items()}, study.adam,
+                                      context.work / "adam", json_context=json_context(context, "ADAM"),
+                                      timestamp=study.analysis.xpt_timestamp)
+    findings.to_csv(context.work / "reports" / "adam_conformance.csv", index=False, lineterminator="\n")
+    context.results["adam"] = written
+    log.note("ADaM: " + ", ".join(f"{name} {len(frame)}" for name, frame in written.items()) + " records.")
+    _log_conformance(context, findings, "ADaM")
+
+
+def _as_result(name: str, frame):
+    from sdtm.context import DomainResult
+
+    return DomainResult(name, frame)
+
+
 def write_defines(context: RunContext) -> None:
     """define.xml 2.1 (+ HTML view) for every standard written so far; schema and data checks."""
     study = context.study
@@ -169,6 +198,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("specs", "validate the study metadata", describe_specs),
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
     Stage("sdtm", "map raw exports to SDTM", build_sdtm),
+    Stage("adam", "derive ADaM from SDTM", build_adam_stage),
     Stage("define", "write define.xml", write_defines),
     Stage("validate", "run the conformance rules", validate_package),
 )

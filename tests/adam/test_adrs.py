@@ -72,7 +72,7 @@ def test_parameters_without_assessments():
     assert adrs.loc["BOR", "AVALC"] == "NE" and adrs.loc["CBOR", "AVALC"] == "NE"
     assert adrs.loc["RSP", "AVALC"] == "N" and pd.isna(adrs.loc["RSP", "ADT"])
     assert adrs.loc["DEATH", ["AVALC", "ADT", "SRCVAR"]].tolist() == ["Y", pd.Timestamp("2022-04-01"), "DTHDT"]
-    assert pd.isna(adrs.loc["LSTA", "AVALC"])
+    assert "LSTA" not in adrs.index  # no adequate assessment: no LSTA record
 
 
 def test_aseq_and_ady():
