@@ -1,0 +1,115 @@
+"""The whole package on the embedded study: reconciled, conformant, deterministic, and on the
+published numbers (study publication.yaml) at the final cut-off."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+import yaml
+from rich.console import Console
+
+from specs.define import validate_define
+from specs.loader import load_study
+from subpack.pipeline import run_pipeline
+from tlf.stats import KaplanMeier, clopper_pearson_ci
+
+STUDY = load_study("alter_e003")
+PUBLICATION = yaml.safe_load((Path(STUDY.folder) / "publication.yaml").read_text())
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("e2e") / "pkg"
+    assert run_pipeline("alter_e003", out=out, console=Console(quiet=True)) == 0
+    return out
+
+
+def _xpt(package: Path, standard: str, name: str) -> pd.DataFrame:
+    frame, _ = pyreadstat.read_xport(package / standard / f"{name}.xpt")
+    return frame
+
+
+def test_every_raw_record_is_accounted_for(package):
+    summary = pd.read_csv(package / "reports" / "sdtm_reconciliation_summary.csv")
+    assert summary["unaccounted"].sum() == 0
+    assert summary["raw_records"].sum() == summary["accounted"].sum() > 13_000
+    ledger = pd.read_csv(package / "reports" / "sdtm_reconciliation.csv")
+    # the planted duplicate AE row is the one rejection, with its reason
+    assert ledger.loc[ledger["STATUS"] == "rejected", "REASON"].tolist() == ["duplicate record"]
+
+
+def test_conformance_and_validation_have_no_errors(package):
+    for name in ("sdtm_conformance.csv", "adam_conformance.csv"):
+        findings = pd.read_csv(package / "reports" / name)
+        assert findings[findings["severity"] == "Error"].empty, findings.head()
+    for standard in ("sdtm", "adam"):
+        issues = pd.read_excel(package / "reports" / f"validation_{standard}.xlsx", sheet_name="Issue Summary")
+        assert issues[issues["Severity"] == "Error"].empty, issues
+        assert validate_define(package / standard / "define.xml") == []
+
+
+def test_manifest_lists_every_output_with_checksums(package):
+    manifest = json.loads((package / "manifest.json").read_text())
+    paths = {f["path"] for f in manifest["files"]}
+    assert {"sdtm/dm.xpt", "sdtm/dm.json", "adam/adsl.xpt", "sdtm/define.xml", "reports/data_issues.csv"} <= paths
+    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()} - {"manifest.json", "run.log"}
+    assert paths == on_disk
+
+
+def test_study_population_counts(package):
+    adsl = _xpt(package, "adam", "adsl")
+    study = PUBLICATION["study"]
+    assert len(adsl) == study["screened"]
+    assert (adsl["SAFFL"] == "Y").sum() == study["treated"]
+    assert (adsl["EFFFL"] == "Y").sum() == study["treated"]
+    assert adsl["SITEID"].nunique() == study["sites"]
+    assert (adsl["BMEVLFL"] == "Y").sum() == PUBLICATION["biomarker"]["ngs_evaluable"]
+
+
+@pytest.mark.parametrize(("paramcd", "target"), [("CBOR", "confirmed_bor"), ("BOR", "unconfirmed_bor")])
+def test_best_overall_response_counts(package, paramcd, target):
+    adrs = _xpt(package, "adam", "adrs")
+    counts = adrs.loc[adrs["PARAMCD"] == paramcd, "AVALC"].value_counts().to_dict()
+    expected = {k: v for k, v in PUBLICATION["efficacy"][target].items() if k in ("CR", "PR", "SD", "PD", "NE")}
+    assert counts == expected
+
+
+@pytest.mark.parametrize(("paramcd", "target"), [("CRSP", "confirmed_orr"), ("CCB", "dcr"), ("RSP", "unconfirmed_orr")])
+def test_rates_and_exact_confidence_intervals(package, paramcd, target):
+    adrs = _xpt(package, "adam", "adrs")
+    flags = adrs.loc[adrs["PARAMCD"] == paramcd, "AVALC"]
+    published = PUBLICATION["efficacy"][target]
+    n, total = int((flags == "Y").sum()), len(flags)
+    low, high = clopper_pearson_ci(n, total)
+    assert (n, total) == (published["n"], published["N"])
+    assert [round(100 * n / total, 1), round(100 * low, 1), round(100 * high, 1)] == [published["pct"], *published["ci95"]]
+
+
+def test_median_pfs_with_brookmeyer_crowley_interval(package):
+    adtte = _xpt(package, "adam", "adtte")
+    pfs = adtte[adtte["PARAMCD"] == "PFS"]
+    km = KaplanMeier(level=STUDY.analysis.ci_level).fit(pfs["AVAL"] / STUDY.analysis.days_per_month, (pfs["CNSR"] == 0).astype(int))
+    published = PUBLICATION["efficacy"]["pfs_median_months"]
+    assert round(km.median_, 2) == published["value"]
+    assert [round(x, 2) for x in km.median_ci_] == published["ci95"]
+
+
+def test_rerun_gives_byte_identical_outputs(package, tmp_path):
+    again = tmp_path / "again"
+    assert run_pipeline("alter_e003", out=again, console=Console(quiet=True)) == 0
+    assert (again / "manifest.json").read_bytes() == (package / "manifest.json").read_bytes()
+
+
+def test_interim_cutoff_runs_and_keeps_the_response_counts(tmp_path):
+    out = tmp_path / "interim"
+    assert run_pipeline("alter_e003", out=out, cutoff="interim", console=Console(quiet=True)) == 0
+    adsl, _ = pyreadstat.read_xport(out / "adam" / "adsl.xpt")
+    assert set(adsl["DCUTDESC"]) == {"INTERIM ANALYSIS"}
+    adrs, _ = pyreadstat.read_xport(out / "adam" / "adrs.xpt")
+    counts = adrs.loc[adrs["PARAMCD"] == "CBOR", "AVALC"].value_counts().to_dict()
+    assert counts == {k: v for k, v in PUBLICATION["efficacy"]["confirmed_bor"].items()}
