@@ -92,7 +92,7 @@ def _frame(header: list[str], rows: list[list], relative: str, site: str) -> pd.
     width = len(header)
     padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
     frame = pd.DataFrame(padded, columns=header, dtype=object)
-    frame = frame.map(lambda v: None if v is None or (isinstance(v, str) and v == "") else v)
+    frame = frame.where(frame.ne("") & frame.notna(), None)
     frame.insert(0, "SITEFOLDER", site)
     frame.insert(0, "SOURCE_ROW", range(2, len(frame) + 2))
     frame.insert(0, "SOURCE_FILE", relative)

@@ -76,6 +76,22 @@ def compute_dtc(values: pd.Series, *, slash_order: str | None = None) -> tuple[p
     """
     if slash_order not in (None, "DMY", "MDY"):
         raise ValueError(f"slash_order must be 'DMY', 'MDY' or None, not {slash_order!r}")
+    # parse each distinct raw value once (dates repeat a lot: one visit date per many records)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    if len(uniques) < len(values):
+        dtc_u, invalid_u = _compute_dtc_unique(pd.Series(uniques, dtype=object), slash_order)
+        known = codes >= 0
+        taken = np.where(known, codes, 0)
+        parsed = dtc_u.to_numpy(dtype=object)[taken] if len(uniques) else np.full(len(values), None, dtype=object)
+        flags = invalid_u.to_numpy(dtype=bool)[taken] if len(uniques) else np.zeros(len(values), dtype=bool)
+        dtc = pd.Series(np.where(known, parsed, None), index=values.index, dtype=object)
+        invalid = pd.Series(known & flags, index=values.index)
+        return dtc, invalid
+    return _compute_dtc_unique(values, slash_order)
+
+
+def _compute_dtc_unique(values: pd.Series, slash_order: str | None) -> tuple[pd.Series, pd.Series]:
+    """:func:`compute_dtc` on values that are (mostly) distinct."""
     text = values.astype(object).where(values.notna(), None).map(lambda v: v.strip().upper() if isinstance(v, str) else v)
     text = text.map(lambda v: None if v is None or v == "" else str(v))
     blank = text.isna()

@@ -41,17 +41,15 @@ from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import (
     add_subject_keys,
     map_coded,
-    numeric_text,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dates import compute_dtc, compute_dy, dtc_date
-from sdtm.identifiers import derive_var_seq
 from sdtm.timing import derive_var_epoch
 from sdtm.trial_design import planned_visitnum
-from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units
+from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units, numeric_unique
 
 FORMS = ("lab_haematology", "lab_chemistry", "lab_urinalysis", "lab_thyroid")
 RANGES = "lab_ranges"
@@ -90,53 +88,58 @@ def map_date_unique(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd
     return result.where(result.notna(), None)
 
 
-def derive_vars_dy_epoch(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str, dy_var: str) -> pd.DataFrame:
-    """--DY from DM.RFSTDTC and EPOCH from SE (as :func:`sdtm.common.finalise_domain`), on raw rows.
+def derive_vars_timing(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str, dy_var: str) -> pd.DataFrame:
+    """--DY, EPOCH, VISIT/VISITNUM and ``_PRE`` (on/before first exposure) on raw sample rows.
 
-    Findings forms give one row per sample and many results per row: the timing variables are
-    derived once per row before the wide-to-long step.
+    --DY from DM.RFSTDTC and EPOCH from SE exactly as :func:`sdtm.common.finalise_domain` derives
+    them, but once per distinct (USUBJID, date) before the wide-to-long step (a findings form
+    has many results per row and many rows per visit day).
     """
-    reference = rows["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFSTDTC"])
-    rows = rows.assign(**{dy_var: compute_dy(rows[dtc_var], reference)})
-    if "SE" in ctx.results:
-        rows = derive_var_epoch(rows, ctx.domain("SE"), dtc_var=dtc_var)
-    return rows
+    pairs = rows[["USUBJID", dtc_var]].drop_duplicates().reset_index(drop=True)
+    dm = ctx.domain("DM").set_index("USUBJID")
+    pairs[dy_var] = compute_dy(pairs[dtc_var], pairs["USUBJID"].map(dm["RFSTDTC"]))
+    pairs["EPOCH"] = derive_var_epoch(pairs, ctx.domain("SE"), dtc_var=dtc_var)["EPOCH"] if "SE" in ctx.results else None
+    exposure = dtc_date(pairs["USUBJID"].map(dm["RFXSTDTC"]))
+    pairs["_PRE"] = (dtc_date(pairs[dtc_var]) <= exposure).fillna(False).astype(bool)
+    timed = rows.drop(columns=[c for c in (dy_var, "EPOCH", "_PRE") if c in rows.columns]).merge(
+        pairs, on=["USUBJID", dtc_var], how="left")
+    return timed.assign(VISIT=timed["VISITNAME"], VISITNUM=compute_visitnum(timed["VISIT"]))
 
 
-def derive_var_pre_exposure(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str) -> pd.Series:
-    """True where the row's date is on or before the subject's first exposure (DM.RFXSTDTC)."""
-    exposure = dtc_date(rows["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFXSTDTC"]))
-    return (dtc_date(rows[dtc_var]) <= exposure).fillna(False).astype(bool)
-
-
-def derive_var_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Series, by_vars: list[str], dtc_var: str,
-                             result_var: str, new_var: str) -> pd.DataFrame:
-    """:func:`sdtm.baseline.derive_var_lobxfl` run on the records dated on/before exposure only.
+def compute_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Series, by_vars: list[str], dtc_var: str,
+                          result_var: str) -> np.ndarray:
+    """--LOBXFL values: :func:`sdtm.baseline.derive_var_lobxfl` on the records dated on/before exposure.
 
     Only those records can be flagged, and their relative order is kept, so the flags are the
     same as on the whole dataset, at a fraction of the cost.
     """
-    subset = data[pre.to_numpy()]
+    chosen = pre.to_numpy(dtype=bool)
     flags = np.full(len(data), None, dtype=object)
-    if not subset.empty:
-        flagged = derive_var_lobxfl(subset, ctx.domain("DM"), by_vars=by_vars, dtc_var=dtc_var, result_var=result_var, new_var=new_var)
-        flags[np.flatnonzero(pre.to_numpy())] = flagged[new_var].to_numpy(dtype=object)
-    return data.assign(**{new_var: flags})
+    if chosen.any():
+        subset = data.loc[chosen, list(dict.fromkeys(["USUBJID", *by_vars, dtc_var, result_var]))]
+        flagged = derive_var_lobxfl(subset, ctx.domain("DM"), by_vars=by_vars, dtc_var=dtc_var, result_var=result_var, new_var="_FLAG")
+        flags[np.flatnonzero(chosen)] = flagged["_FLAG"].to_numpy(dtype=object)
+    return flags
 
 
-def derive_var_seq_coded(data: pd.DataFrame, *, new_var: str, order: list[str]) -> pd.DataFrame:
-    """:func:`sdtm.identifiers.derive_var_seq` by USUBJID on integer codes of the order columns.
+def compute_seq_coded(data: pd.DataFrame, *, order: list[str]) -> np.ndarray:
+    """--SEQ within USUBJID following ``order`` (as :func:`sdtm.identifiers.derive_var_seq`).
 
-    Each column is replaced by its sorted factorisation (missing last), which sorts exactly like
-    the values but much faster on millions of text values.
+    Sorts integer codes (each column's sorted factorisation, missing last) with a stable numpy
+    lexsort instead of the text values: the same numbering, fast on millions of records.
     """
-    codes = {"_SEQ_SUBJ": pd.factorize(data["USUBJID"])[0]}
-    for position, column in enumerate(order):
+    keys = [pd.factorize(data["USUBJID"])[0]]
+    for column in order:
         code, uniques = pd.factorize(data[column], sort=True)
-        codes[f"_SEQ_{position}"] = np.where(code < 0, len(uniques), code)
-    keyed = data.assign(**codes)
-    keyed = derive_var_seq(keyed, new_var=new_var, order=[f"_SEQ_{i}" for i in range(len(order))], by_vars=("_SEQ_SUBJ",))
-    return keyed.drop(columns=list(codes))
+        keys.append(np.where(code < 0, len(uniques), code))
+    ranked = np.lexsort(keys[::-1])
+    subject = keys[0][ranked]
+    starts = np.r_[True, subject[1:] != subject[:-1]]
+    position = np.arange(len(ranked))
+    first = np.maximum.accumulate(np.where(starts, position, 0))
+    sequence = np.empty(len(ranked), dtype="int64")
+    sequence[ranked] = position - first + 1
+    return sequence
 
 
 def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str) -> pd.DataFrame:
@@ -158,37 +161,38 @@ def _analytes(ctx: MappingContext, form: str) -> list[str]:
 def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """Sample rows of every lab form -> one row per analyte result (``RECORD_COLUMNS``).
 
-    Row-level steps run on the wide rows (unknown subject, exact duplicate, date, cut-off,
-    LBDY, EPOCH, VISIT/VISITNUM, whether the sample is on/before first exposure);
-    empty cells give no record; a row with no result at all is excluded.
+    Row-level steps run once on the wide rows of all four forms (unknown subject, exact
+    duplicate, date, cut-off, LBDY, EPOCH, VISIT/VISITNUM, whether the sample is on/before first
+    exposure); empty cells give no record; a row with no result at all is excluded.
     Returns the long frame and the rejected and excluded row lists.
     """
-    longs, rejected, excluded = [], [], []
+    prepared, rejected, excluded = [], [], []
     for form in FORMS:
         raw = ctx.form(form).data
         if raw.empty:
             continue
-        analytes = _analytes(ctx, form)
         rows = add_subject_keys(raw, ctx)
         rows, bad = reject_unknown_subjects(rows, ctx)
-        rejected.append(bad)
-        rows, dups = split_duplicates(rows, [c for c in raw.columns if c not in ("SOURCE_ROW",)], ctx)
-        rejected.append(dups)
-        rows = rows.assign(LBDTC=map_date_unique(rows, "LBDAT", ctx))
-        rows, late = split_after_cutoff(rows, rows["LBDTC"], ctx)
-        excluded.append(late)
-        rows = derive_vars_dy_epoch(rows.assign(EPOCH=None), ctx, dtc_var="LBDTC", dy_var="LBDY")
-        rows = rows.assign(VISIT=rows["VISITNAME"], VISITNUM=compute_visitnum(rows["VISIT"]),
-                           _PRE=derive_var_pre_exposure(rows, ctx, dtc_var="LBDTC"))
-        long = rows.melt(id_vars=[c for c in RECORD_COLUMNS if c not in ("ANALYTE", "LBORRES")], value_vars=analytes,
+        rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+        rejected += [bad, dups]
+        prepared.append(rows.assign(_FORM=form))
+    if not prepared:
+        return pd.DataFrame(columns=RECORD_COLUMNS), rejected, excluded
+    rows = pd.concat(prepared, ignore_index=True)
+    rows = rows.assign(LBDTC=map_date_unique(rows, "LBDAT", ctx))
+    rows, late = split_after_cutoff(rows, rows["LBDTC"], ctx)
+    excluded.append(late)
+    rows = derive_vars_timing(rows, ctx, dtc_var="LBDTC", dy_var="LBDY")
+    longs = []
+    for form, part in rows.groupby("_FORM", sort=False):
+        long = part.melt(id_vars=[c for c in RECORD_COLUMNS if c not in ("ANALYTE", "LBORRES")], value_vars=_analytes(ctx, form),
                          var_name="ANALYTE", value_name="LBORRES")
-        long = long[long["LBORRES"].notna() & (long["LBORRES"].astype(str).str.strip() != "")]
-        empty = rows[~rows.set_index(["SOURCE_FILE", "SOURCE_ROW"]).index.isin(
-            long.set_index(["SOURCE_FILE", "SOURCE_ROW"]).index)]
+        long = long[long["LBORRES"].notna().to_numpy()]  # the readers make blank cells missing
+        empty = part[~pd.MultiIndex.from_frame(part[["SOURCE_FILE", "SOURCE_ROW"]]).isin(
+            pd.MultiIndex.from_frame(long[["SOURCE_FILE", "SOURCE_ROW"]]))]
         excluded.append(_reasons(empty, "no laboratory result recorded on the row"))
         longs.append(long[RECORD_COLUMNS])
-    data = pd.concat(longs, ignore_index=True) if longs else pd.DataFrame(columns=RECORD_COLUMNS)
-    return data, rejected, excluded
+    return pd.concat(longs, ignore_index=True), rejected, excluded
 
 
 def create_ranges(ctx: MappingContext, units: FindingsUnits) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -215,30 +219,42 @@ def create_ranges(ctx: MappingContext, units: FindingsUnits) -> tuple[pd.DataFra
     return ranges, rejected
 
 
-def derive_vars_range(data: pd.DataFrame, ranges: pd.DataFrame, sex: pd.Series, ctx: MappingContext) -> pd.DataFrame:
-    """Attach the site's unit, range and factor by SITEID, ANALYTE and the subject's DM.SEX."""
-    keyed = data.assign(SEX=data["USUBJID"].map(sex).to_numpy(), _RECORD=np.arange(len(data)))
-    columns = ["SITEID", "ANALYTE", "SEX", "LBORRESU", "LOW", "HIGH", "FACTOR", "SOURCE_FILE", "SOURCE_ROW"]
-    matched = keyed.merge(ranges[columns].rename(columns={"SOURCE_FILE": "_RNGFILE", "SOURCE_ROW": "_RNGROW"}),
-                          on=["SITEID", "ANALYTE", "SEX"], how="left")
-    matched = matched.sort_values("_RECORD", kind="mergesort").reset_index(drop=True)
-    missing = matched["_RNGROW"].isna()
+def _take(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    """``values`` at ``positions`` (None where the position is -1: no match)."""
+    array = values.to_numpy(dtype=object)
+    return np.where(positions >= 0, array[np.maximum(positions, 0)] if len(array) else None, None)
+
+
+def derive_vars_range(data: pd.DataFrame, ranges: pd.DataFrame, sex: pd.Series, ctx: MappingContext) -> np.ndarray:
+    """Attach the site's unit, range and factor by SITEID, ANALYTE and the subject's DM.SEX.
+
+    Adds LBORRESU, LOW, HIGH, FACTOR (in place) and returns, per record, the position of its
+    Ranges row (-1: none, check RNG002 once per site, analyte and sex).
+    """
+    data["SEX"] = data["USUBJID"].map(sex).to_numpy()
+    keys = ["SITEID", "ANALYTE", "SEX"]
+    positions = pd.MultiIndex.from_frame(ranges[keys]).get_indexer(pd.MultiIndex.from_frame(data[keys]))
+    for column in ("LBORRESU", "LOW", "HIGH"):
+        data[column] = _take(ranges[column], positions)
+    data["FACTOR"] = pd.Series(_take(ranges["FACTOR"], positions), index=data.index).astype("float64")
+    missing = positions < 0
     if missing.any():
-        first = matched[missing].drop_duplicates(["SITEID", "ANALYTE", "SEX"])
+        first = data[missing].drop_duplicates(keys)
         ctx.issues.add_rows(first, column="ANALYTE", check="RNG002", severity="WARNING",
                             message="no reference range on the Ranges sheet for this site, analyte and the subject's sex "
                                     f"({int(missing.sum())} results in all); unit, range and standard result empty")
-    return matched
+    return positions
 
 
 def derive_vars_std_numeric(data: pd.DataFrame, numeric: pd.Series, ctx: MappingContext) -> pd.DataFrame:
     """LBSTRESN/LBSTRESC/LBSTNRLO/LBSTNRHI and LBNRIND for the numeric tests (rows ``numeric``)."""
-    value = numeric_text(data["LBORRES"])
-    low, high = numeric_text(data["LOW"]), numeric_text(data["HIGH"])
+    value = numeric_unique(data["LBORRES"])
+    low, high = numeric_unique(data["LOW"]), numeric_unique(data["HIGH"])
     factor = data["FACTOR"]
     stresn = compute_converted(value, factor).where(numeric)
     text_result = numeric & value.isna()
-    odd = text_result & ~data["LBORRES"].astype(str).str.match(r"^\s*[<>]=?\s*\d", na=False)
+    odd = text_result.copy()
+    odd[text_result] = ~data.loc[text_result, "LBORRES"].astype(str).str.match(r"^\s*[<>]=?\s*\d", na=False).to_numpy(dtype=bool)
     if odd.any():
         ctx.issues.add_rows(data[odd], column="ANALYTE", check="LB001", severity="WARNING",
                             message="result of a numeric test is not a number; LBSTRESN empty (LBSTRESC keeps it when no unit conversion is needed)")
@@ -280,28 +296,31 @@ def map_lb(ctx: MappingContext) -> DomainResult:
     units = load_units(ctx.study.folder)
     data, rejected, excluded = create_lab_long(ctx)
     ranges, range_rejected = create_ranges(ctx, units)
-    data = data.merge(units.lab_tests, on="ANALYTE", how="left")
-    sex = ctx.domain("DM").set_index("USUBJID")["SEX"]
-    data = derive_vars_range(data, ranges, sex, ctx)
-    data = data.assign(LBORNRLO=data["LOW"], LBORNRHI=data["HIGH"], LBSTRESC=None, LBSTNRC=None, LBNRIND=None)
+    tests = units.lab_tests
+    test_positions = pd.Index(tests["ANALYTE"]).get_indexer(data["ANALYTE"])
+    for column in ("LBTESTCD", "LBCAT", "LBSPEC", "STDUNIT", "TYPE"):
+        data[column] = _take(tests[column], test_positions)
+    positions = derive_vars_range(data, ranges, ctx.domain("DM").set_index("USUBJID")["SEX"], ctx)
+    data["LBORNRLO"], data["LBORNRHI"] = data["LOW"], data["HIGH"]
+    data["LBSTRESC"], data["LBSTNRC"], data["LBNRIND"] = None, None, None
     data = derive_vars_std_numeric(data, data["TYPE"] == "numeric", ctx)
-    data = derive_vars_std_ordinal(data, pd.Series(data["TYPE"] == "ordinal", index=data.index), ctx)
+    data = derive_vars_std_ordinal(data, data["TYPE"] == "ordinal", ctx)
     has_std = data["LBSTRESN"].notna() | data["LBSTNRLO"].notna() | data["LBSTNRHI"].notna()
-    data["LBSTRESU"] = data["STDUNIT"].astype(object).where(has_std, None)
-    codelist = ctx.study.sdtm.codelists["LBTESTCD"]
-    data["LBTEST"] = data["LBTESTCD"].map({t.value: t.decode for t in codelist.terms})
-    data = data.assign(STUDYID=ctx.studyid, DOMAIN="LB")
-    data = derive_var_seq_coded(data, new_var="LBSEQ", order=["LBDTC", "VISITNUM", "LBCAT", "LBTESTCD", "LBSPEC"])
-    data = derive_var_lobxfl_subset(data, ctx, pre=data["_PRE"], by_vars=["USUBJID", "LBTESTCD", "LBSPEC"], dtc_var="LBDTC",
-                                    result_var="LBSTRESC", new_var="LBLOBXFL")
-    pairs = set(zip(data["_RNGFILE"].dropna(), data["_RNGROW"].dropna().astype("int64")))
-    used_rows = pd.Series([(f, int(r)) in pairs for f, r in zip(ranges["SOURCE_FILE"], ranges["SOURCE_ROW"])], index=ranges.index)
+    data["LBSTRESU"] = data["STDUNIT"].where(has_std, None)
+    data["LBTEST"] = data["LBTESTCD"].map({t.value: t.decode for t in ctx.study.sdtm.codelists["LBTESTCD"].terms})
+    data["STUDYID"], data["DOMAIN"] = ctx.studyid, "LB"
+    data["LBSEQ"] = compute_seq_coded(data, order=["LBDTC", "VISITNUM", "LBCAT", "LBTESTCD", "LBSPEC"])
+    data["LBLOBXFL"] = compute_lobxfl_subset(data, ctx, pre=data["_PRE"], by_vars=["USUBJID", "LBTESTCD", "LBSPEC"],
+                                             dtc_var="LBDTC", result_var="LBSTRESC")
+    used_rows = np.zeros(len(ranges), dtype=bool)
+    used_rows[np.unique(positions[positions >= 0])] = True
     used = _reasons(ranges[used_rows], "LB reference range and unit (LBORRESU, LBORNRLO/HI, LBSTNRLO/HI)")
     excluded.append(_reasons(ranges[~used_rows], "reference range not used by any mapped result"))
-    data = data.drop(columns=["ANALYTE", "SEX", "LOW", "HIGH", "FACTOR", "STDUNIT", "TYPE", "SITEID", "_PRE"])
-    data = data.rename(columns={"_RNGFILE": "_RANGE_FILE", "_RNGROW": "_RANGE_ROW"})
-    return DomainResult("LB", order_variables(data, ctx, "LB"), rejected=_concat(rejected + [range_rejected]),
-                        excluded=_concat(excluded), used=used)
+    data["_RANGE_FILE"] = _take(ranges["SOURCE_FILE"], positions)
+    data["_RANGE_ROW"] = _take(ranges["SOURCE_ROW"], positions)
+    helpers = ["ANALYTE", "SEX", "LOW", "HIGH", "FACTOR", "STDUNIT", "TYPE", "SITEID", "_PRE"]
+    return DomainResult("LB", order_variables(data[[c for c in data.columns if c not in helpers]], ctx, "LB"),
+                        rejected=_concat(rejected + [range_rejected]), excluded=_concat(excluded), used=used)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

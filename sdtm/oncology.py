@@ -189,8 +189,8 @@ def prepare_form(ctx: MappingContext, form: str, *, keys: Sequence[str] = (), wh
     ``keys``: raw columns that, with USUBJID and the visit code, identify one record of the form
     (a second, different row with the same keys is rejected, ONC001). ``reference``: the dated
     visits unscheduled visits are placed after (default: the form's own rows; the tumour forms
-    pass :func:`tumour_visit_reference`). Adds ``_DTC`` (ISO date of the assessment),
-    ``_VISITCD``, ``VISITNUM``, ``VISIT`` and ``_LNKGRP``.
+    pass :func:`tumour_visit_reference`). Adds ``_DTC`` (ISO date of the assessment), ``_DATE``
+    (its calendar date, NaT when partial), ``_VISITCD``, ``VISITNUM``, ``VISIT`` and ``_LNKGRP``.
     """
     raw = ctx.form(form).data
     raw_columns = [c for c in raw.columns if c not in ("SOURCE_FILE", "SOURCE_ROW", "SITEFOLDER")]
@@ -199,6 +199,7 @@ def prepare_form(ctx: MappingContext, form: str, *, keys: Sequence[str] = (), wh
     frame, duplicates = split_duplicates(frame, raw_columns, ctx)
     frame = frame.assign(_DTC=map_date(frame, DATE_COLUMN[form], ctx).to_numpy())
     frame, after = split_after_cutoff(frame, frame["_DTC"], ctx)
+    frame = frame.assign(_DATE=dtc_date(frame["_DTC"]).to_numpy())
     frame = derive_vars_visit(frame, ctx, dtc_var="_DTC", reference=reference)
     normalised = {f"_K{i}": normalise(frame[k]).to_numpy() for i, k in enumerate(keys)}
     frame = frame.assign(**normalised)
@@ -218,8 +219,7 @@ def assign_lesion_ids(frame: pd.DataFrame, lesion: LesionForm) -> pd.Series:
     """
     if lesion.id_column is not None:
         return normalise(frame[lesion.id_column])
-    order = frame.assign(_date=dtc_date(frame["_DTC"]).to_numpy(), _pos=range(len(frame)))
-    order = order.sort_values(["USUBJID", "_date", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"], kind="mergesort")
+    order = frame.sort_values(["USUBJID", "_DATE", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"], kind="mergesort")
     number = order.groupby("USUBJID", sort=False).cumcount() + 1
     ids = map_unique(number, lambda n: f"{lesion.id_prefix}{n:02d}")
     return ids.reindex(frame.index).astype(object)

@@ -18,16 +18,13 @@ from sdtm.ie import map_ie
 from sdtm.lb import map_lb
 from sdtm.mh import map_mh
 from sdtm.mi import map_mi
-from sdtm.oncology import map_relrec_oncology
+from sdtm.oncology import map_relrec_oncology, map_tumour
 from sdtm.pr import map_pr
-from sdtm.rs import map_rs
 from sdtm.se import map_se
 from sdtm.ss import map_ss
 from sdtm.su import map_su
 from sdtm.sv import map_sv
-from sdtm.tr import map_tr
 from sdtm.trial_design import map_ta, map_te, map_ti, map_ts, map_tv
-from sdtm.tu import map_tu
 from sdtm.vs import map_vs
 
 MAPPERS: tuple[tuple[str, Mapper], ...] = (
@@ -45,9 +42,7 @@ MAPPERS: tuple[tuple[str, Mapper], ...] = (
     ("FA", map_fa),  # after MH
     ("LB", map_lb),
     ("VS", map_vs),
-    ("TU", map_tu),
-    ("TR", map_tr),
-    ("RS", map_rs),
+    ("TUMOUR", map_tumour),  # TU, SUPPTU, TR, RS: the tumour forms read and prepared once
     ("RELREC", map_relrec_oncology),
     ("GF", map_gf),
     ("MI", map_mi),

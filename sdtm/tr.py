@@ -27,7 +27,6 @@ import pandas as pd
 from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import finalise_domain, map_coded, numeric_text
 from sdtm.context import DomainResult, MappingContext
-from sdtm.dates import dtc_date
 from sdtm.oncology import (
     EVALUATOR,
     TumourForms,
@@ -63,8 +62,8 @@ def derive_var_nodal(rows: pd.DataFrame, ctx: MappingContext) -> pd.Series:
     """
     answer = map_coded(rows, "TLNODAL", "NY", ctx)
     known = answer.where(answer.isin(["Y", "N"]))
-    order = rows.assign(_answer=known.to_numpy(), _date=dtc_date(rows["_DTC"]).to_numpy())
-    order = order.sort_values(["USUBJID", "_LNKID", "_date", "VISITNUM", "SOURCE_ROW"], kind="mergesort")
+    order = rows.assign(_answer=known.to_numpy())
+    order = order.sort_values(["USUBJID", "_LNKID", "_DATE", "VISITNUM", "SOURCE_ROW"], kind="mergesort")
     lesion = order.groupby(["USUBJID", "_LNKID"], sort=False)["_answer"].transform("first").reindex(rows.index)
     differs = known.notna() & lesion.notna() & (known != lesion)
     if differs.any():

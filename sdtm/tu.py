@@ -23,7 +23,6 @@ import pandas as pd
 from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import finalise_domain, map_coded
 from sdtm.context import DomainResult, MappingContext
-from sdtm.dates import dtc_date
 from sdtm.oncology import (
     EVALUATOR,
     LESION_FORMS,
@@ -49,10 +48,9 @@ LOCATION_TEXT = Qualifier(column="_LOCTXT", qnam="TULOCTXT", qlabel="Tumor/Lesio
 
 def filter_first_record(rows: pd.DataFrame) -> pd.DataFrame:
     """Each lesion's first record (by assessment date, then VISITNUM, then raw row)."""
-    order = rows.assign(_date=dtc_date(rows["_DTC"]).to_numpy())
-    order = order.sort_values(["USUBJID", "_LNKID", "_date", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"],
-                              kind="mergesort", na_position="last")
-    return order.drop_duplicates(["USUBJID", "_LNKID"]).drop(columns="_date").sort_index()
+    order = rows.sort_values(["USUBJID", "_LNKID", "_DATE", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"],
+                             kind="mergesort", na_position="last")
+    return order.drop_duplicates(["USUBJID", "_LNKID"]).sort_index()
 
 
 def report_late_identification(first: pd.DataFrame, lesion: LesionForm, ctx: MappingContext) -> None:

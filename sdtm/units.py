@@ -127,8 +127,18 @@ def compute_converted(values: pd.Series, factor: pd.Series, *, digits: int = 6) 
 def format_number(values: pd.Series) -> pd.Series:
     """Character form of numbers for --STRESC: shortest round-trip text, no trailing ``.0``.
 
+    Formatted once per distinct value (results repeat a lot), so it scales to millions of rows.
+
     >>> format_number(pd.Series([134.0, 16.074, np.nan, 0.5])).tolist()
     ['134', '16.074', None, '0.5']
     """
-    text = values.map(lambda v: None if pd.isna(v) else format(float(v), ".12g"))
-    return text.astype(object).where(values.notna(), None)
+    codes, uniques = pd.factorize(values.astype("float64"))
+    text = np.array([format(float(v), ".12g") for v in uniques] + [None], dtype=object)
+    return pd.Series(text[codes], index=values.index, dtype=object)
+
+
+def numeric_unique(values: pd.Series) -> pd.Series:
+    """Numbers from raw text like :func:`sdtm.common.numeric_text`, parsed once per distinct text."""
+    codes, uniques = pd.factorize(values.astype(object).where(values.notna(), None))
+    numbers = np.append(pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype="float64"), np.nan)
+    return pd.Series(numbers[codes], index=values.index, dtype="float64")

@@ -78,3 +78,11 @@ def test_study_day_missing_when_reference_is_partial():
 def test_dtc_date_ignores_partial_dates():
     dates = dtc_date(pd.Series(["2022-03-15T10:00", "2022-03", None]))
     assert str(dates.iloc[0].date()) == "2022-03-15" and dates.iloc[1:].isna().all()
+
+
+def test_repeated_and_all_missing_values():
+    dtc, invalid = compute_dtc(pd.Series(["2022-03-01", "2022-03-01", None, "bad", "bad"]))
+    assert dtc.tolist() == ["2022-03-01", "2022-03-01", None, None, None]
+    assert invalid.tolist() == [False, False, False, True, True]
+    dtc, invalid = compute_dtc(pd.Series([None, None], dtype=object))
+    assert dtc.tolist() == [None, None] and not invalid.any()
