@@ -262,7 +262,7 @@ def create_adsl(
 
 
 def derive_vars_signature(adsl: pd.DataFrame, adbm: pd.DataFrame, *, paramcd: str = "SIG",
-                          positive: str = "POSITIVE") -> pd.DataFrame:
+                          positive: str = "Y") -> pd.DataFrame:
     """SIGFL/SIGGR1 from the ADBM signature parameter, for NGS-evaluable subjects (MT.ADSL.SIGFL)."""
     sig = adbm[adbm["PARAMCD"] == paramcd].drop_duplicates("USUBJID").set_index("USUBJID")["AVALC"]
     status = _by_subject(adsl, sig)

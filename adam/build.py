@@ -15,8 +15,12 @@ import cerberus
 import pandas as pd
 import yaml
 
+from adam.adae import compute_drug_codes, create_adae
+from adam.adbm import create_adbm
+from adam.adex import compute_drug_plans, create_adex
 from adam.adrs import create_adrs
-from adam.adsl import create_adsl
+from adam.adsl import create_adsl, derive_vars_signature
+from adam.adtr import create_adtr
 from adam.adtte import create_adtte, load_endpoints
 from adam.recist import ResponseRules
 from specs.errors import SpecError, SpecProblem
@@ -55,7 +59,10 @@ def cutoff_description(study: Study, cutoff: dt.date) -> str:
 
 
 def build_adam(sdtm: Mapping[str, pd.DataFrame], study: Study, *, cutoff: dt.date) -> dict[str, pd.DataFrame]:
-    """ADSL, ADRS and ADTTE from the SDTM datasets as written."""
+    """ADSL, ADBM, ADRS, ADTTE, ADTR, ADAE and ADEX from the SDTM datasets as written.
+
+    Order: ADSL first, then ADBM (whose signature parameter completes ADSL's SIGFL/SIGGR1),
+    then the rest, each from SDTM plus ADSL (ADTTE also from ADRS)."""
     folder = Path(study.folder)
     config = load_adsl_config(folder)
     adsl = create_adsl(
@@ -65,9 +72,18 @@ def build_adam(sdtm: Mapping[str, pd.DataFrame], study: Study, *, cutoff: dt.dat
         site_flags=config["metastatic_site_flags"], substances=config["substances"],
         age_group_cut=config["age_group_cut"], pdl1_cuts=tuple(config["pdl1_cuts"]),
     )
+    adbm = create_adbm(sdtm["GF"], adsl)
+    adsl = derive_vars_signature(adsl, adbm)
     recist = study.analysis.recist
     rules = ResponseRules(recist.confirmation_min_days, recist.sd_min_days, recist.max_ne_between)
     efficacy = adsl[adsl["EFFFL"] == "Y"]
     adrs = create_adrs(sdtm["RS"], efficacy, rules=rules)
     adtte = create_adtte(efficacy, adrs, load_endpoints(folder), schedule=study.analysis.tumour_assessment, cutoff=cutoff)
-    return {"ADSL": adsl, "ADRS": adrs, "ADTTE": adtte}
+    treatments = [t for arm in study.arms for t in arm["treatments"]]
+    adtr = create_adtr(sdtm["TR"], sdtm["TU"], efficacy, adrs=adrs)
+    adae = create_adae(sdtm["AE"], adsl, suppae=sdtm.get("SUPPAE"), ex=sdtm["EX"], drugs=compute_drug_codes(treatments),
+                       teae_window_days=study.analysis.teae_window_days)
+    adex_params = study.adam.codelists.get("ADEX.PARAMCD") if study.adam else None
+    adex = create_adex(sdtm["EX"], adsl, plans=compute_drug_plans(treatments), suppex=sdtm.get("SUPPEX"),
+                       paramcds=sorted(adex_params.values) if adex_params else None)
+    return {"ADSL": adsl, "ADBM": adbm, "ADRS": adrs, "ADTTE": adtte, "ADTR": adtr, "ADAE": adae, "ADEX": adex}

@@ -151,8 +151,23 @@ def build_adam_stage(context: RunContext) -> None:
                                       timestamp=study.analysis.xpt_timestamp)
     findings.to_csv(context.work / "reports" / "adam_conformance.csv", index=False, lineterminator="\n")
     context.results["adam"] = written
+    _response_qc(context, datasets["ADTR"], sdtm)
     log.note("ADaM: " + ", ".join(f"{name} {len(frame)}" for name, frame in written.items()) + " records.")
     _log_conformance(context, findings, "ADaM")
+
+
+def _response_qc(context: RunContext, adtr, sdtm) -> None:
+    """Recompute each investigator response from the lesion measurements; list disagreements."""
+    from adam.recist_qc import compute_recist_response, filter_response_discrepancies
+
+    found = filter_response_discrepancies(compute_recist_response(adtr, sdtm["TR"], sdtm["TU"]), sdtm["RS"])
+    found.to_csv(context.work / "reports" / "response_qc.csv", index=False, lineterminator="\n")
+    if found.empty:
+        context.log.note("Response QC: every investigator response agrees with the RECIST 1.1 lesion arithmetic.")
+        return
+    cases = "; ".join(f"{r.USUBJID} {r.VISIT}: investigator {r.RSSTRESC}, arithmetic {r.OVRLRESP}" for r in found.itertuples())
+    context.log.warning(f"Response QC: {len(found)} investigator response(s) differ from the lesion arithmetic ({cases}); "
+                        "see reports/response_qc.csv.")
 
 
 def _as_result(name: str, frame):

@@ -113,3 +113,30 @@ def test_interim_cutoff_runs_and_keeps_the_response_counts(tmp_path):
     adrs, _ = pyreadstat.read_xport(out / "adam" / "adrs.xpt")
     counts = adrs.loc[adrs["PARAMCD"] == "CBOR", "AVALC"].value_counts().to_dict()
     assert counts == {k: v for k, v in PUBLICATION["efficacy"]["confirmed_bor"].items()}
+
+
+def test_treatment_related_adverse_events(package):
+    adae = _xpt(package, "adam", "adae")
+    related = adae[(adae["TRTEMFL"] == "Y") & (adae["AREL"] == "RELATED")]
+    safety = PUBLICATION["safety"]
+    assert related["USUBJID"].nunique() == safety["trae_any"]["n"]
+    assert related.loc[related["ATOXGRN"] >= 3, "USUBJID"].nunique() == safety["trae_grade3plus"]["n"]
+
+
+def test_signature_groups_and_their_confirmed_response(package):
+    adsl = _xpt(package, "adam", "adsl")
+    adrs = _xpt(package, "adam", "adrs")
+    biomarker = PUBLICATION["biomarker"]
+    responders = set(adrs.loc[(adrs["PARAMCD"] == "CRSP") & (adrs["AVALC"] == "Y"), "USUBJID"])
+    for flag, target in (("Y", "orr_signature_pos"), ("N", "orr_signature_neg")):
+        group = adsl.loc[adsl["SIGFL"] == flag, "USUBJID"]
+        assert (len(responders & set(group)), len(group)) == (biomarker[target]["n"], biomarker[target]["N"])
+
+
+def test_response_qc_finds_the_two_planted_discrepancies(package):
+    from adam.recist_qc import compute_recist_response, filter_response_discrepancies
+
+    adtr = _xpt(package, "adam", "adtr")
+    tr, tu, rs = (_xpt(package, "sdtm", name) for name in ("tr", "tu", "rs"))
+    found = filter_response_discrepancies(compute_recist_response(adtr, tr, tu), rs)
+    assert sorted(found["USUBJID"].unique()) == ["ALTER-E-003-01-010", "ALTER-E-003-03-006"]
