@@ -43,7 +43,6 @@ import yaml
 from sdtm.common import (
     add_subject_keys,
     finalise_domain,
-    map_coded,
     map_date,
     numeric_text,
     reject_unknown_subjects,
@@ -51,7 +50,7 @@ from sdtm.common import (
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, order_variables
+from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
 from specs.errors import SpecError, SpecProblem
@@ -150,7 +149,7 @@ def create_variant_records(samples: pd.DataFrame, ctx: MappingContext) -> tuple[
     rows = rows[~orphan].drop(columns="_merge").reset_index(drop=True)
     base = _base(rows).assign(
         GFGRPID=(rows["SAMPLEID"] + "-V" + rows["RECPOS"].astype(str).str.strip().str.zfill(2)).to_numpy(),
-        GFTESTCD=map_coded(rows, "VARCLASS", "GFTESTCD", ctx).to_numpy(), GFSYM=rows["GENE"].to_numpy(),
+        GFTESTCD=map_coded_unique(rows, "VARCLASS", "GFTESTCD", ctx).to_numpy(), GFSYM=rows["GENE"].to_numpy(),
         GFSEQID=rows["TRANSCRIPT"].to_numpy(), GFINHERT=SOMATIC, GFSYMTYP=SYMBOL_TYPE)
     vaf = numeric_text(rows["VAF"]).to_numpy()
     copies = numeric_text(rows["CNCOPY"]).to_numpy()

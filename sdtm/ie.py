@@ -24,14 +24,13 @@ import pandas as pd
 from sdtm.common import (
     add_subject_keys,
     finalise_domain,
-    map_coded,
     map_date,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, order_variables
+from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
 FORM = "eligibility"
 VISIT_FORM = "visit_dates"
@@ -62,7 +61,7 @@ def map_ie(ctx: MappingContext) -> DomainResult:
     rows = add_subject_keys(raw, ctx)
     rows, unknown = reject_unknown_subjects(rows, ctx)
     rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
-    answer = map_coded(rows, "IEORRES", "NY", ctx)
+    answer = map_coded_unique(rows, "IEORRES", "NY", ctx)
     category = rows["IECAT"].astype(str).str.strip().str.upper()
     unanswered = answer.isna() | ~answer.isin(["Y", "N"])
     if unanswered.any():

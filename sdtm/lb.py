@@ -41,12 +41,14 @@ from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import (
     add_subject_keys,
     map_coded,
+    map_date,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
-from sdtm.dates import compute_dtc, compute_dy, dtc_date
+from sdtm.dates import compute_dy, dtc_date
+from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
 from sdtm.trial_design import planned_visitnum
 from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units, numeric_unique
@@ -65,26 +67,18 @@ def compute_visitnum(visit: pd.Series) -> pd.Series:
     return visit.map(lookup).astype("float64")
 
 
-def map_date_unique(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
-    """:func:`sdtm.common.map_date` computed once per distinct (SITEID, raw value).
-
-    Same ISO 8601 result and the same DATE001 issue for every unreadable row; raw dates repeat
-    heavily (a few thousand distinct days per site), so this scales to millions of rows.
-    """
-    keys = pd.DataFrame({"SITEID": frame["SITEID"].astype(str).to_numpy(), "_VALUE": frame[column].to_numpy(dtype=object)})
-    distinct = keys.drop_duplicates().reset_index(drop=True)
-    dtc = np.full(len(distinct), None, dtype=object)
-    invalid = np.zeros(len(distinct), dtype=bool)
-    for site, part in distinct.groupby("SITEID", sort=True):
-        values, bad = compute_dtc(part["_VALUE"], slash_order=ctx.mapping.slash_date_order.get(str(site)))
-        dtc[part.index.to_numpy()] = values.to_numpy(dtype=object)
-        invalid[part.index.to_numpy()] = bad.to_numpy(dtype=bool)
-    distinct = distinct.assign(_DTC=dtc, _BAD=invalid)
-    merged = keys.merge(distinct, on=["SITEID", "_VALUE"], how="left")
-    bad = merged["_BAD"].to_numpy(dtype=bool)
+def map_coded_unique(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
+    """:func:`sdtm.common.map_coded` computed once per distinct raw value (same values, same MAP001 issues)."""
+    mapping = ctx.mapping.value_maps[value_map]
+    codes, uniques = pd.factorize(frame[column].astype(object).where(frame[column].notna(), None))
+    keys = pd.Series(uniques, dtype=object).map(normalise_text)
+    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
+    known = (keys.isna() | keys.isin(list(mapping))).to_numpy(dtype=bool)
+    bad = ~np.append(known, True)[codes]
     if bad.any():
-        ctx.issues.add_rows(frame[bad], column=column, check="DATE001", severity="ERROR", message="date is not readable; set missing")
-    result = pd.Series(merged["_DTC"].to_numpy(dtype=object), index=frame.index, dtype=object)
+        ctx.issues.add_rows(frame[bad], column=column, check="MAP001", severity="ERROR",
+                            message=f"value is not in value map {value_map}; kept as written")
+    result = pd.Series(np.append(values.to_numpy(dtype=object), None)[codes], index=frame.index, dtype=object)
     return result.where(result.notna(), None)
 
 
@@ -179,7 +173,7 @@ def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFram
     if not prepared:
         return pd.DataFrame(columns=RECORD_COLUMNS), rejected, excluded
     rows = pd.concat(prepared, ignore_index=True)
-    rows = rows.assign(LBDTC=map_date_unique(rows, "LBDAT", ctx))
+    rows = rows.assign(LBDTC=map_date(rows, "LBDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["LBDTC"], ctx)
     excluded.append(late)
     rows = derive_vars_timing(rows, ctx, dtc_var="LBDTC", dy_var="LBDY")
@@ -278,7 +272,7 @@ def derive_vars_std_ordinal(data: pd.DataFrame, ordinal: pd.Series, ctx: Mapping
     rows = data[ordinal]
     if rows.empty:
         return data
-    grade = map_coded(rows, "LBORRES", ORDINAL_MAP, ctx)
+    grade = map_coded_unique(rows, "LBORRES", ORDINAL_MAP, ctx)
     low = map_coded(rows.assign(_LOW=rows["LOW"]), "_LOW", ORDINAL_MAP, ctx)
     high = map_coded(rows.assign(_HIGH=rows["HIGH"]), "_HIGH", ORDINAL_MAP, ctx)
     scale = {term.value: position for position, term in enumerate(ctx.study.sdtm.codelists[ORDINAL_MAP].terms)}

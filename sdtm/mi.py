@@ -31,14 +31,13 @@ from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import (
     add_subject_keys,
     finalise_domain,
-    map_coded,
     numeric_text,
     reject_unknown_subjects,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
 from sdtm.gf import ASSAYS_FILE, load_assays
-from sdtm.lb import compute_visitnum, order_variables
+from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
 
@@ -61,13 +60,13 @@ def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd
     if bad.any():
         ctx.issues.add_rows(rows[bad], column="DENSITY", check="MI002", severity="WARNING",
                             message="cell density is not a number; kept in MIORRES, standard result empty")
-    unit = map_coded(rows, "DENSU", "MIORRESU", ctx)
+    unit = map_coded_unique(rows, "DENSU", "MIORRESU", ctx)
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
-        "MIREFID": rows["SAMPLEID"].astype(str).str.strip(), "MITESTCD": map_coded(rows, "MARKER", "MITESTCD", ctx),
+        "MIREFID": rows["SAMPLEID"].astype(str).str.strip(), "MITESTCD": map_coded_unique(rows, "MARKER", "MITESTCD", ctx),
         "MITSTDTL": assay["tstdtl"], "MIORRES": rows["DENSITY"], "MIORRESU": unit, "MISTRESN": value,
         "MISTRESC": format_number(value), "MISTRESU": unit.astype(object).where(value.notna(), None),
-        "MISPEC": assay["specimen"], "MISPCCND": assay.get("condition"), "MIANTREG": map_coded(rows, "COMPART", "MIANTREG", ctx),
+        "MISPEC": assay["specimen"], "MISPCCND": assay.get("condition"), "MIANTREG": map_coded_unique(rows, "COMPART", "MIANTREG", ctx),
         "MIMETHOD": assay["method"], "VISITNUM": compute_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
     })
     return data, rejected

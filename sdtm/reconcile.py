@@ -56,7 +56,7 @@ def summarise(ledger: pd.DataFrame, raw_counts: dict[str, int]) -> pd.DataFrame:
         count = raw_counts.get(file, 0)
         within = outcomes[(outcomes["SOURCE_ROW"] >= 2) & (outcomes["SOURCE_ROW"] <= count + 1)]
         by_status = within["STATUS"].value_counts()
-        accounted = int(len(within))
+        accounted = len(within)
         rows.append({
             "file": file, "raw_records": count, "accounted": accounted,
             **{status: int(by_status.get(status, 0)) for status in rank},

@@ -15,14 +15,13 @@ import pandas as pd
 from sdtm.common import (
     add_subject_keys,
     finalise_domain,
-    map_coded,
     map_date,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, order_variables
+from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
 FORM = "survival_followup"
 TESTCD = "SURVSTAT"
@@ -39,7 +38,7 @@ def map_ss(ctx: MappingContext) -> DomainResult:
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
         "SSTESTCD": TESTCD, "SSTEST": codelist.decode(TESTCD), "SSORRES": rows["SFSTAT"],
-        "SSSTRESC": map_coded(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_visitnum(rows["VISIT"]),
+        "SSSTRESC": map_coded_unique(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_visitnum(rows["VISIT"]),
         "VISIT": rows["VISITNAME"], "SSDTC": map_date(rows, "SFDAT", ctx),
     })
     data, late = split_after_cutoff(data, data["SSDTC"], ctx)

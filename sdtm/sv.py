@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import (add_subject_keys, finalise_domain, map_date, map_date_unreported, reject_unknown_subjects,
-                         split_after_cutoff)
+from sdtm.common import (
+    add_subject_keys,
+    finalise_domain,
+    map_date,
+    map_date_unreported,
+    reject_unknown_subjects,
+    split_after_cutoff,
+)
 from sdtm.context import DomainResult, MappingContext, empty_rejections
 from sdtm.visits import compute_visitnum, planned_visit_names
 

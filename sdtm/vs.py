@@ -21,19 +21,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import (
-    add_subject_keys,
-    finalise_domain,
-    map_date,
-    numeric_text,
-    reject_unknown_subjects,
-    split_after_cutoff,
-    split_duplicates,
-)
+from sdtm.common import add_subject_keys, map_date, reject_unknown_subjects, split_after_cutoff, split_duplicates
 from sdtm.context import DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, order_variables
-from sdtm.units import format_number, load_units
+from sdtm.lb import compute_lobxfl_subset, compute_seq_coded, derive_vars_timing, order_variables
+from sdtm.units import format_number, load_units, numeric_unique
 
 FORM = "vital_signs"
 REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
@@ -48,29 +39,28 @@ def map_vs(ctx: MappingContext) -> DomainResult:
     rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
     rows = rows.assign(VSDTC=map_date(rows, "VSDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["VSDTC"], ctx)
+    rows = derive_vars_timing(rows, ctx, dtc_var="VSDTC", dy_var="VSDY")
     tests = units.vs_tests
-    data = rows.melt(id_vars=["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "VISIT", "VISITNAME", "VSDTC"],
+    data = rows.melt(id_vars=["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "VISIT", "VISITNUM", "VSDTC", "VSDY", "EPOCH", "_PRE"],
                      value_vars=list(tests["COLUMN"]), var_name="COLUMN", value_name="VSORRES")
-    data = data[data["VSORRES"].notna() & (data["VSORRES"].astype(str).str.strip() != "")]
+    data = data[data["VSORRES"].notna().to_numpy()]  # the readers make blank cells missing
     keys = pd.MultiIndex.from_frame(data[["SOURCE_FILE", "SOURCE_ROW"]])
     empty = rows[~pd.MultiIndex.from_frame(rows[["SOURCE_FILE", "SOURCE_ROW"]]).isin(keys)]
     data = data.merge(tests, on="COLUMN", how="left").reset_index(drop=True)
-    value = numeric_text(data["VSORRES"])
+    value = numeric_unique(data["VSORRES"])
     bad = value.isna()
     if bad.any():
         ctx.issues.add_rows(data[bad], column="COLUMN", check="VS001", severity="WARNING",
                             message="vital sign is not a number; kept in VSORRES, standard result empty")
     codelist = ctx.study.sdtm.codelists["VSTESTCD"]
-    data = data.assign(
-        VSTEST=data["VSTESTCD"].map({t.value: t.decode for t in codelist.terms}),
-        VSORRESU=data["UNIT"], VSSTRESN=value, VSSTRESC=format_number(value),
-        VSSTRESU=data["UNIT"].astype(object).where(value.notna(), None), VISIT=data["VISITNAME"], VISITNUM=compute_visitnum(data["VISIT"]),
-    )
-    data = finalise_domain(data, ctx, domain="VS", seq_order=["VSDTC", "VISITNUM", "VSTESTCD"], dy={"VSDTC": "VSDY"},
-                           epoch_from="VSDTC")
-    data = derive_var_lobxfl(data, ctx.domain("DM"), by_vars=["USUBJID", "VSTESTCD"], dtc_var="VSDTC",
-                             result_var="VSSTRESC", new_var="VSLOBXFL")
-    data = data.drop(columns=["COLUMN", "UNIT", "VISITNAME"])
+    data["VSTEST"] = data["VSTESTCD"].map({t.value: t.decode for t in codelist.terms})
+    data["VSORRESU"], data["VSSTRESN"], data["VSSTRESC"] = data["UNIT"], value, format_number(value)
+    data["VSSTRESU"] = data["UNIT"].astype(object).where(value.notna(), None)
+    data["STUDYID"], data["DOMAIN"] = ctx.studyid, "VS"
+    data["VSSEQ"] = compute_seq_coded(data, order=["VSDTC", "VISITNUM", "VSTESTCD"])
+    data["VSLOBXFL"] = compute_lobxfl_subset(data, ctx, pre=data["_PRE"], by_vars=["USUBJID", "VSTESTCD"], dtc_var="VSDTC",
+                                             result_var="VSSTRESC")
+    data = data.drop(columns=["COLUMN", "UNIT", "_PRE"])
     excluded = pd.concat([late, empty[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="no vital sign recorded on the row")],
                          ignore_index=True)
     return DomainResult("VS", order_variables(data, ctx, "VS"), rejected=pd.concat([unknown, dups], ignore_index=True),
