@@ -13,11 +13,10 @@ import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-import cerberus
 import pandas as pd
-import yaml
 
 from adam.tte import MissedAssessments, NewTherapy, TteSource, derive_param_tte
+from specs.documents import load_yaml_document
 from specs.errors import SpecError, SpecProblem
 from specs.model import AssessmentSchedule
 
@@ -67,13 +66,7 @@ SCHEMA = {
 def load_endpoints(folder: Path) -> dict:
     """Read and validate ``endpoints.yaml``; unknown source names are errors."""
     path = folder / ENDPOINTS_FILE
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (FileNotFoundError, yaml.YAMLError) as exc:
-        raise SpecError([SpecProblem(str(path), "", None, None, f"cannot read: {exc}")]) from None
-    validator = cerberus.Validator(SCHEMA)
-    if not validator.validate(document):
-        raise SpecError([SpecProblem(str(path), "", None, key, str(msg)) for key, msg in sorted(validator.errors.items())])
+    document = load_yaml_document(path, SCHEMA)
     problems = [SpecProblem(str(path), "", None, f"endpoints.{code}", f"unknown source {name!r}")
                 for code, endpoint in document["endpoints"].items()
                 for name in endpoint["events"] + endpoint["censors"] if name not in document["sources"]]

@@ -11,9 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 
-import cerberus
 import pandas as pd
-import yaml
 
 from adam.adae import compute_drug_codes, create_adae
 from adam.adbm import create_adbm
@@ -23,7 +21,7 @@ from adam.adsl import create_adsl, derive_vars_signature
 from adam.adtr import create_adtr
 from adam.adtte import create_adtte, load_endpoints
 from adam.recist import ResponseRules
-from specs.errors import SpecError, SpecProblem
+from specs.documents import load_yaml_document
 from specs.model import Study
 
 ADSL_FILE = "adsl.yaml"
@@ -41,15 +39,7 @@ ADSL_SCHEMA = {
 
 def load_adsl_config(folder: Path) -> dict:
     """Read and validate ``adsl.yaml``."""
-    path = folder / ADSL_FILE
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (FileNotFoundError, yaml.YAMLError) as exc:
-        raise SpecError([SpecProblem(str(path), "", None, None, f"cannot read: {exc}")]) from None
-    validator = cerberus.Validator(ADSL_SCHEMA)
-    if not validator.validate(document):
-        raise SpecError([SpecProblem(str(path), "", None, key, str(msg)) for key, msg in sorted(validator.errors.items())])
-    return document
+    return load_yaml_document(folder / ADSL_FILE, ADSL_SCHEMA)
 
 
 def cutoff_description(study: Study, cutoff: dt.date) -> str:

@@ -13,7 +13,6 @@ labs as ``local_labs.xlsx``; :data:`edc.forms.FORMS` lists the forms.
 
 from __future__ import annotations
 
-import math
 import random
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -29,7 +28,7 @@ from edc.forms import FORMS, KEYS, LAB_FILE, SubjectRecord, lab_rows, lab_sheet_
 from edc.mess import SiteStyle
 from edc.population import Subject, _day, draw_baseline, draw_mihc, draw_ngs, enroll_embedded, pick, subject_rng
 from edc.recist import Tumour, baseline_lesions, render_tumour
-from edc.reference import Conventions, EfficacyRecord
+from edc.reference import Conventions
 from edc.schedule import Schedule
 
 HERE = Path(__file__).resolve().parent

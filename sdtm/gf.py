@@ -35,10 +35,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cerberus
 import numpy as np
 import pandas as pd
-import yaml
 
 from sdtm.common import (
     add_subject_keys,
@@ -53,7 +51,7 @@ from sdtm.context import DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
-from specs.errors import SpecError, SpecProblem
+from specs.documents import load_yaml_document
 
 ASSAYS_FILE = "biomarker_assays.yaml"
 REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
@@ -75,13 +73,7 @@ WILD_TYPE_TESTCD = "SHRTVAR"
 def load_assays(folder: str | Path) -> dict:
     """Load and validate ``biomarker_assays.yaml``; panel and assay keys normalised (upper case)."""
     path = Path(folder) / ASSAYS_FILE
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise SpecError([SpecProblem(str(path), "", None, None, "file is missing")]) from None
-    validator = cerberus.Validator(SCHEMA)
-    if not validator.validate(document):
-        raise SpecError([SpecProblem(str(path), "", None, key, str(message)) for key, message in sorted(validator.errors.items())])
+    document = load_yaml_document(path, SCHEMA)
     document["ngs_panels"] = {normalise_text(k): v for k, v in document["ngs_panels"].items()}
     document["pdl1_assays"] = {normalise_text(k): v for k, v in document["pdl1_assays"].items()}
     return document

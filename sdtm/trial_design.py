@@ -16,13 +16,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import cerberus
 import pandas as pd
-import yaml
 
 from sdtm.common import add_subject_keys
 from sdtm.context import DomainResult, MappingContext
 from specs.ct import load_ct
+from specs.documents import load_yaml_document
 from specs.errors import SpecError, SpecProblem
 from specs.model import Study
 
@@ -118,13 +117,7 @@ class TrialDesign:
 def load_trial_design(study: Study) -> TrialDesign:
     """Load and validate ``trial_design.yaml`` of the study folder."""
     path = Path(study.folder) / DESIGN_FILE
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (FileNotFoundError, yaml.YAMLError) as exc:
-        raise SpecError([SpecProblem(str(path), "", None, None, f"cannot read: {exc}")]) from None
-    validator = cerberus.Validator(SCHEMA)
-    if not validator.validate(document):
-        raise SpecError([SpecProblem(str(path), "", None, key, str(message)) for key, message in sorted(validator.errors.items())])
+    document = load_yaml_document(path, SCHEMA)
     roles = {e["role"] for e in document["elements"]}
     unknown = [a["role"] for a in document["arm_elements"] if a["role"] not in roles]
     if unknown:

@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cerberus
 import numpy as np
 import pandas as pd
-import yaml
 
+from specs.documents import load_yaml_document
 from specs.errors import SpecError, SpecProblem
 
 UNITS_FILE = "lab_units.yaml"
@@ -77,13 +76,7 @@ class FindingsUnits:
 def load_units(folder: str | Path) -> FindingsUnits:
     """Load and validate ``lab_units.yaml`` of a study folder (SpecError naming the problems)."""
     path = Path(folder) / UNITS_FILE
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise SpecError([SpecProblem(str(path), "", None, None, "file is missing")]) from None
-    validator = cerberus.Validator(SCHEMA)
-    if not validator.validate(document):
-        raise SpecError([SpecProblem(str(path), "", None, key, str(message)) for key, message in sorted(validator.errors.items())])
+    document = load_yaml_document(path, SCHEMA)
     problems = []
     tests = document["lab_tests"]
     for analyte, test in tests.items():

@@ -6,7 +6,6 @@ scheduled days after start are 42, 84, 126, 189, 252, ...
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pandas as pd
 import pytest
