@@ -176,6 +176,25 @@ def _as_result(name: str, frame):
     return DomainResult(name, frame)
 
 
+def build_tlf_stage(context: RunContext) -> None:
+    """Tables, listings and figures from the ADaM datasets, the results dataset and the
+    publication concordance (tlf.build)."""
+    from tlf.build import build_tlfs
+
+    adam = context.results.get("adam")
+    if not adam:
+        context.log.error("TLFs need the ADaM datasets.")
+        return
+    run = build_tlfs(adam, context.study, out=context.work, cutoff_name=context.cutoff)
+    context.log.note(f"TLFs: {len(run.outputs)} outputs, {len(run.files)} files (RTF, PNG/SVG, PDF bundle, HTML review page).")
+    for output, reason in sorted(getattr(run, "skipped", {}).items()):
+        context.log.warning(f"TLF {output} not produced: {reason}")
+    mismatches = run.concordance[run.concordance["status"] == "mismatch"] if not run.concordance.empty else run.concordance
+    (context.log.warning if len(mismatches) else context.log.note)(f"Publication concordance: {run.summary}")
+    for row in mismatches.itertuples(index=False):
+        context.log.warning(f"Concordance mismatch {row.path}: published {row.published}, reproduced {row.reproduced}")
+
+
 def write_defines(context: RunContext) -> None:
     """define.xml 2.1 (+ HTML view) for every standard written so far; schema and data checks."""
     study = context.study
@@ -214,6 +233,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
     Stage("sdtm", "map raw exports to SDTM", build_sdtm),
     Stage("adam", "derive ADaM from SDTM", build_adam_stage),
+    Stage("tlf", "tables, listings, figures and the concordance report", build_tlf_stage),
     Stage("define", "write define.xml", write_defines),
     Stage("validate", "run the conformance rules", validate_package),
 )

@@ -140,3 +140,19 @@ def test_response_qc_finds_the_two_planted_discrepancies(package):
     tr, tu, rs = (_xpt(package, "sdtm", name) for name in ("tr", "tu", "rs"))
     found = filter_response_discrepancies(compute_recist_response(adtr, tr, tu), rs)
     assert sorted(found["USUBJID"].unique()) == ["ALTER-E-003-01-010", "ALTER-E-003-03-006"]
+
+
+def test_publication_concordance(package):
+    concordance = pd.read_csv(package / "concordance.csv")
+    statuses = concordance["status"].value_counts().to_dict()
+    assert statuses.get("mismatch", 0) == 0
+    irreproducible = concordance[concordance["status"] == "irreproducible"]
+    assert irreproducible["path"].tolist() == ["biomarker.orr_p_value.published"]
+    assert statuses["match"] >= 50
+    assert (package / "concordance.html").exists() and (package / "tlf" / "tlf_bundle.pdf").exists()
+
+
+def test_every_rtf_output_is_well_formed(package):
+    for path in (package / "tlf").glob("*.rtf"):
+        text = path.read_text(encoding="ascii")
+        assert text.startswith("{\\rtf1") and text.count("{") == text.count("}"), path.name

@@ -1,0 +1,123 @@
+"""The TLF stage (tlf/build.py): catalogue wiring, files written, results, concordance, byte stability."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from specs.loader import load_study
+from tlf.build import BUILDERS, CATALOGUE, _blank_to_missing, base_context, build_tlfs, file_stem
+from tlf.catalogue import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def study():
+    return load_study("alter_e003")
+
+
+@pytest.fixture(scope="module")
+def catalogue(study):
+    return load_catalogue(Path(study.folder) / CATALOGUE)
+
+
+def test_every_catalogue_program_is_a_registered_builder(catalogue):
+    assert {e.program for e in catalogue} <= set(BUILDERS)
+
+
+def test_catalogue_sources_match_builder_parameters(catalogue):
+    for entry in catalogue:
+        parameters = inspect.signature(BUILDERS[entry.program]).parameters.values()
+        positional = [p for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+        assert [p.name.upper() for p in positional] == list(entry.source), entry.id
+
+
+def test_file_stem():
+    assert file_stem("F-14.2.10") == "f_14_2_10"
+
+
+def test_base_context_from_study(study):
+    context = base_context(study, "final")
+    assert (context["ci_pct"], context["landmarks"], context["days_per_month"]) == ("95", "6, 12, 18 and 24", "30.4375")
+
+
+def test_blank_text_becomes_missing():
+    frame = _blank_to_missing(pd.DataFrame({"A": ["Y", "", "  "], "B": [1.0, 2.0, 3.0]}))
+    assert frame["A"].tolist() == ["Y", None, None]
+
+
+def test_outputs_without_their_datasets_are_skipped(tmp_path, study, small_adam):
+    run = build_tlfs({"ADSL": small_adam["ADSL"]}, study, out=tmp_path, cutoff_name="final", workers=1)
+    assert "T-14.2.1" in run.skipped and run.skipped["T-14.2.1"].startswith("missing ADRS")
+    assert {s.output_id for s in run.outputs} == {"T-14.1.1", "F-14.1.1", "T-14.1.2", "L-16.2.1", "L-16.2.8"}
+    assert "output(s) not built" in run.summary
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory, study, small_adam_shared):
+    out = tmp_path_factory.mktemp("tlf_run")
+    return out, build_tlfs(small_adam_shared, study, out=out, cutoff_name="final", workers=1)
+
+
+@pytest.mark.slow
+def test_every_catalogue_output_is_built_and_rendered(full_run, catalogue):
+    out, run = full_run
+    assert [s.output_id for s in run.outputs] == [e.id for e in catalogue]
+    for entry in catalogue:
+        stem = out / "tlf" / file_stem(entry.id)
+        assert stem.with_suffix(".rtf").exists(), entry.id
+        if entry.kind == "figure":
+            assert stem.with_suffix(".png").exists() and stem.with_suffix(".svg").exists()
+    for name in ("tlf_bundle.pdf", "tlf_review.html", "results.csv"):
+        assert (out / "tlf" / name).exists()
+    assert (out / "concordance.csv").exists() and (out / "concordance.html").exists()
+
+
+@pytest.mark.slow
+def test_rtf_files_are_well_formed(full_run):
+    out, _ = full_run
+    for path in (out / "tlf").glob("*.rtf"):
+        text = path.read_text(encoding="ascii")
+        assert text.startswith("{\\rtf1")
+        body = re.sub(r"\\[{}\\]", "", text)
+        assert body.count("{") == body.count("}"), path.name
+
+
+@pytest.mark.slow
+def test_titles_filled_from_data(full_run):
+    _, run = full_run
+    spec = next(s for s in run.outputs if s.output_id == "T-14.2.1")
+    assert spec.population == "Efficacy set (N=12)"
+    assert spec.column_headers[0][1].text == "All subjects (N=12)"
+    assert any("28 days" in f for f in spec.footnotes)
+
+
+@pytest.mark.slow
+def test_results_hold_every_output_with_statistics(full_run):
+    _, run = full_run
+    assert set(run.results["OUTPUT_ID"]) == {s.output_id for s in run.outputs}
+    written = pd.read_csv(run.files[[f.name for f in run.files].index("results.csv")])
+    assert len(written) == len(run.results)
+
+
+@pytest.mark.slow
+def test_concordance_summary_and_orr_p_irreproducible(full_run):
+    _, run = full_run
+    assert re.fullmatch(r"\d+/\d+ published values reproduced(; \d+ \w+)*, see concordance\.html", run.summary)
+    table = run.concordance.set_index("path")
+    assert table.loc["biomarker.orr_p_value.published", "status"] == "irreproducible"
+    assert table.loc["efficacy.confirmed_bor.CR", "status"] == "match"  # the small study has 1 CR too
+
+
+@pytest.mark.slow
+def test_parallel_build_writes_identical_files(tmp_path, full_run, study, small_adam_shared):
+    out, _ = full_run
+    build_tlfs(small_adam_shared, study, out=tmp_path, cutoff_name="final", workers=2)
+    serial = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    parallel = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert serial == parallel
+    for name in serial:
+        assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name

@@ -1,0 +1,111 @@
+"""Figure builders (tlf/figures/*.py): the numbers behind each figure, and PNG/SVG output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from tlf.figures import biomarker, consort, km, tumour
+from tlf.figures.common import save_figure
+from tlf.tables.common import Settings
+
+EFF, NGS = Settings(population="EFFFL"), Settings(population="BMEVLFL")
+
+
+def value(built, variable, statistic, level="", group=""):
+    s = built.stats
+    return s.loc[(s["VARIABLE"] == variable) & (s["STATISTIC"] == statistic) & (s["LEVEL"] == level)
+                 & (s["GROUP"] == group), "VALUE"].item()
+
+
+def test_numbers_at_risk_count_subjects_still_observed():
+    # AVAL 10, 40, 100, 200 days; ticks 0, 1, 3, 6 months (0, 30.4, 91.3, 182.6 days)
+    assert km.at_risk(np.array([10, 40, 100, 200.0]), np.array([0, 1, 3, 6.0]), 30.4375).tolist() == [4, 3, 2, 1]
+
+
+def test_km_figure_records_at_risk_and_median(small_adam):
+    built = km.build_pfs_figure(small_adam["ADSL"], small_adam["ADTTE"], settings=EFF)
+    assert isinstance(built.figure, Figure)
+    assert value(built, "PFS", "n_at_risk", "0 months") == 12
+    assert value(built, "PFS", "N") == 12
+
+
+def test_km_by_group_figure_records_logrank(small_adam):
+    built = km.build_os_by_signature_figure(small_adam["ADSL"], small_adam["ADTTE"], settings=NGS)
+    assert 0 < value(built, "OS", "p_value", "LOGRANK", "SIGGR1") < 1
+    assert built.context["n_group"] == {"Signature positive": 6, "Signature negative": 4}
+
+
+def test_waterfall_counts(small_adam):
+    # best changes -100, -60, -45, -35, -10, 5, 30, (none), -50, -20, -40, 25
+    built = tumour.build_waterfall_figure(small_adam["ADSL"], small_adam["ADRS"], small_adam["ADTR"], settings=EFF)
+    assert value(built, "PCHG", "n") == 11
+    assert value(built, "PCHG", "n", "<=-30") == 6
+    assert value(built, "PCHG", "n", ">=20") == 2
+    assert value(built, "PCHG", "n", "NO POST-BASELINE") == 1
+
+
+def test_spider_plots_subjects_up_to_progression(small_adam):
+    built = tumour.build_spider_figure(small_adam["ADSL"], small_adam["ADRS"], small_adam["ADTR"], settings=EFF)
+    assert value(built, "PCHG", "n", "SUBJECTS") == 12  # subject 8 has its baseline only
+
+
+def test_swimmer_counts_ongoing(small_adam):
+    built = tumour.build_swimmer_figure(small_adam["ADSL"], small_adam["ADRS"], settings=EFF)
+    assert value(built, "TRTDURD", "n") == 12
+    assert value(built, "EOTSTT", "n", "ONGOING") == 6
+
+
+def test_oncoprint_keeps_signature_genes_beyond_top_n(small_adam):
+    settings = Settings(population="BMEVLFL", top_genes=2)
+    built = biomarker.build_oncoprint_figure(small_adam["ADSL"], small_adam["ADBM"], small_adam["ADRS"], settings=settings)
+    genes = set(built.stats["VARIABLE"])
+    assert {"TP53", "FAT1", "NOTCH3"} <= genes and len(genes) <= 5
+    assert value(built, "TP53", "n", "MUTATED") == 8  # 1-6 and even 8, 10
+
+
+def test_orr_by_signature_figure_states_both_tests(small_adam):
+    built = biomarker.build_orr_by_signature_figure(small_adam["ADSL"], small_adam["ADRS"], settings=NGS)
+    levels = set(built.stats.loc[built.stats["STATISTIC"] == "p_value", "LEVEL"])
+    assert levels == {"FISHER", "CHISQ"}
+    texts = " ".join(t.get_text() for t in built.figure.texts)
+    assert "Fisher" in texts and "chi-square" in texts
+
+
+def test_forest_rates_match_subgroup_table(small_adam):
+    built = biomarker.build_forest_figure(small_adam["ADSL"], small_adam["ADRS"], settings=EFF)
+    assert value(built, "CRSP", "N", "Y", "SEX=M") == 8
+
+
+def test_consort_counts(small_adam):
+    built = consort.build_consort_figure(small_adam["ADSL"])
+    assert (value(built, "DISPOSITION", "n", "Screened"), value(built, "DISPOSITION", "n", "Treated")) == (14, 12)
+    assert value(built, "BMEVLFL", "n", "Y") == 10
+
+
+def test_save_figure_png_300_dpi_and_svg(tmp_path, small_adam):
+    built = km.build_pfs_figure(small_adam["ADSL"], small_adam["ADTTE"], settings=EFF)
+    png, svg = save_figure(built.figure, tmp_path / "f.png", tmp_path / "f.svg")
+    with Image.open(png) as image:
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert image.size == (2700, 1680)  # 9 x 5.6 in
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_save_figure_is_byte_stable(tmp_path, small_adam):
+    files = []
+    for run in ("a", "b"):
+        built = tumour.build_waterfall_figure(small_adam["ADSL"], small_adam["ADRS"], small_adam["ADTR"], settings=EFF)
+        files.append(save_figure(built.figure, tmp_path / f"{run}.png", tmp_path / f"{run}.svg"))
+    assert files[0][0].read_bytes() == files[1][0].read_bytes()
+    assert files[0][1].read_bytes() == files[1][1].read_bytes()
+
+
+def test_figures_accept_sas_numeric_dates(small_adam):
+    adsl = small_adam["ADSL"].copy()
+    adsl["TRTSDT"] = (adsl["TRTSDT"] - pd.Timestamp("1960-01-01")).dt.days
+    built = tumour.build_swimmer_figure(adsl, small_adam["ADRS"], settings=EFF)
+    assert value(built, "TRTDURD", "n") == 12

@@ -1,0 +1,331 @@
+"""Build every output of a study's TLF catalogue from ADaM: RTF, PNG/SVG, PDF bundle, HTML page, results, concordance.
+
+:func:`build_tlfs` is the TLF stage's one entry point. For each catalogue entry (in catalogue
+order) it calls the entry's builder (``program``, one of :data:`BUILDERS`; the catalogue is
+data, so it can only name a registered builder, never import code) with the entry's source
+datasets in order and the analysis settings (population flag from the entry, CI level, month
+length, landmarks from ``study.yaml``), fills the entry's templates from the builder's
+context in the sandbox, and renders:
+
+* tables and listings: one RTF each (``tlf/<id>.rtf``);
+* figures: drawn once, saved once as PNG (300 dpi) and SVG, the PNG embedded in an RTF;
+* every output into one PDF bundle with bookmarks (``tlf/tlf_bundle.pdf``) and one HTML
+  review page (``tlf/tlf_review.html``);
+* the results dataset, every number with its subjects (``tlf/results.csv``);
+* the publication concordance (``concordance.csv`` and ``concordance.html``).
+
+An entry whose source datasets are not all in ``adam``, or whose builder finds a variable
+missing (:class:`~tlf.tables.common.MissingInputError`), is skipped and reported in
+``TlfRun.skipped`` and the summary line (the run still produces everything else); any other
+failure raises (a programming error).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tlf import concordance as conc
+from tlf import listings
+from tlf.catalogue import CatalogueEntry, create_output_spec, load_catalogue
+from tlf.figures import biomarker as fig_biomarker
+from tlf.figures import consort, km, tumour
+from tlf.figures.common import save_figure
+from tlf.render.html import render_html_page
+from tlf.render.pdf import render_pdf_bundle
+from tlf.render.rtf import render_rtf
+from tlf.render.spec import OutputSpec
+from tlf.results import BuiltOutput, create_results, write_results
+from tlf.tables import biomarker, demographics, disposition, response, safety, survival
+from tlf.tables.common import MissingInputError, Settings
+
+_REGISTERED: tuple[Callable[..., BuiltOutput], ...] = (
+    disposition.build_disposition_table,
+    demographics.build_demographics_table,
+    response.build_response_table,
+    survival.build_km_summary_table,
+    survival.build_km_by_group_table,
+    biomarker.build_orr_by_signature_table,
+    biomarker.build_subgroup_orr_table,
+    safety.build_ae_overview_table,
+    safety.build_trae_by_pt_table,
+    safety.build_teae_by_soc_pt_table,
+    consort.build_consort_figure,
+    km.build_pfs_figure,
+    km.build_os_figure,
+    km.build_pfs_by_signature_figure,
+    km.build_os_by_signature_figure,
+    tumour.build_waterfall_figure,
+    tumour.build_spider_figure,
+    tumour.build_swimmer_figure,
+    fig_biomarker.build_oncoprint_figure,
+    fig_biomarker.build_orr_by_signature_figure,
+    fig_biomarker.build_forest_figure,
+    listings.build_screen_failure_listing,
+    listings.build_response_listing,
+    listings.build_ae_listing,
+    listings.build_death_listing,
+)
+BUILDERS: dict[str, Callable[..., BuiltOutput]] = {f"{f.__module__}:{f.__name__}": f for f in _REGISTERED}
+"""Catalogue ``program`` -> builder. Every builder takes the entry's source datasets positionally and ``settings``."""
+
+CATALOGUE = "tlf_catalogue.yaml"
+
+
+@dataclass
+class TlfRun:
+    """What :func:`build_tlfs` wrote.
+
+    Attributes
+    ----------
+    outputs : list of OutputSpec
+        The rendered outputs, in catalogue order.
+    files : list of Path
+        Every file written (RTF, PNG, SVG, PDF, HTML, CSV).
+    results : pandas.DataFrame
+        The results dataset.
+    concordance : pandas.DataFrame
+        One row per published value (:func:`tlf.concordance.create_concordance`).
+    summary : str
+        The concordance summary line for the run log.
+    skipped : dict
+        Output id -> reason, for entries that could not be built (a source dataset missing).
+    timings : dict
+        Seconds per step (``build <id>``, ``pdf``, ``html``, ...).
+    """
+
+    outputs: list[OutputSpec]
+    files: list[Path]
+    results: pd.DataFrame
+    concordance: pd.DataFrame
+    summary: str
+    skipped: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def file_stem(output_id: str) -> str:
+    """``"T-14.2.1"`` -> ``"t_14_2_1"``."""
+    return re.sub(r"[^a-z0-9]+", "_", output_id.lower()).strip("_")
+
+
+def _landmarks(months: tuple[int, ...]) -> str:
+    text = [str(m) for m in months]
+    return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
+
+
+def base_context(study: object, cutoff_name: str) -> dict[str, object]:
+    """Template values every output can use, from the study configuration."""
+    analysis = study.analysis
+    settings = Settings.from_study(study)
+    return {
+        "cutoff_name": cutoff_name,
+        "ci_pct": settings.ci_pct,
+        "days_per_month": f"{analysis.days_per_month:g}",
+        "landmarks": _landmarks(settings.landmark_months),
+        "teae_window_days": analysis.teae_window_days,
+        "confirmation_min_days": analysis.recist.confirmation_min_days,
+        "sd_min_days": analysis.recist.sd_min_days,
+        "study_title": study.short_title,
+    }
+
+
+def _blank_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty text (how XPT stores a missing character value) as missing (None), text columns only."""
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    if not text:
+        return frame
+    frame = frame.copy()
+    for column in text:
+        values = frame[column]
+        frame[column] = values.where(values.map(lambda v: not (isinstance(v, str) and not v.strip())), None)
+    return frame
+
+
+def _prepare(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Datasets by upper-case name, blanks as missing, with the ADSL variables the builders need merged where absent."""
+    data = {name.upper(): _blank_to_missing(frame) for name, frame in adam.items()}
+    adsl = data.get("ADSL")
+    if adsl is None:
+        return data
+    for name in ("ADRS", "ADTR"):
+        frame = data.get(name)
+        if frame is not None and "TRTSDT" not in frame.columns and "TRTSDT" in adsl.columns:
+            data[name] = frame.merge(adsl[["USUBJID", "TRTSDT"]], on="USUBJID", how="left")
+    return data
+
+
+def build_output(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame], study: object) -> BuiltOutput:
+    """Run the entry's builder on its source datasets.
+
+    Raises
+    ------
+    KeyError
+        When the entry's program is not a registered builder, or a source dataset is missing.
+    """
+    if entry.program not in BUILDERS:
+        raise KeyError(f"{entry.id}: program {entry.program} is not a registered TLF builder (tlf.build.BUILDERS)")
+    missing = [name for name in entry.source if name not in data]
+    if missing:
+        raise KeyError(f"{entry.id}: source dataset(s) {', '.join(missing)} not available")
+    settings = Settings.from_study(study, population=entry.population_flag)
+    return BUILDERS[entry.program](*(data[name] for name in entry.source), settings=settings)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What building one output needs; module-level while a pool runs so forked workers inherit it."""
+
+    entries: tuple[CatalogueEntry, ...]
+    data: Mapping[str, pd.DataFrame]
+    study: object
+    folder: Path
+    context: dict
+    cutoff: str
+
+
+@dataclass
+class _Made:
+    """One output built and written (or skipped, with the reason)."""
+
+    output_id: str
+    spec: OutputSpec | None = None
+    files: list[Path] = field(default_factory=list)
+    stats: pd.DataFrame | None = None
+    skipped: str | None = None
+    seconds: float = 0.0
+
+
+_JOB: _Job | None = None
+
+
+def make_output(entry: CatalogueEntry, job: _Job) -> _Made:
+    """Build one entry and write its files: a figure's PNG and SVG, and the RTF of every output."""
+    started = time.perf_counter()
+    absent = [name for name in entry.source if name not in job.data]
+    if absent:
+        return _Made(entry.id, skipped="missing " + ", ".join(absent))
+    try:
+        built = build_output(entry, job.data, job.study)
+    except MissingInputError as exc:
+        return _Made(entry.id, skipped=str(exc))
+    stem = job.folder / file_stem(entry.id)
+    files: list[Path] = []
+    figure_files: dict[str, Path] = {}
+    if entry.kind == "figure":
+        png, svg = save_figure(built.figure, stem.with_suffix(".png"), stem.with_suffix(".svg"))
+        built.figure.clear()
+        figure_files = {"figure_png": png, "figure_svg": svg}
+        files += [png, svg]
+    spec = create_output_spec(entry, built.body, context={**job.context, **built.context}, study_id=job.study.id,
+                              cutoff=job.cutoff, **figure_files, **built.layout)
+    files.append(render_rtf(spec, stem.with_suffix(".rtf")))
+    return _Made(entry.id, spec, files, built.stats, seconds=time.perf_counter() - started)
+
+
+def _make_indexed(index: int) -> _Made:
+    """Worker entry point: output ``index`` of the inherited :data:`_JOB`."""
+    assert _JOB is not None, "worker started without a job"
+    return make_output(_JOB.entries[index], _JOB)
+
+
+def default_workers() -> int:
+    """Worker processes for the build: 2 when there are 2+ CPUs and ``fork`` is available, else 1 (in-process)."""
+    if "fork" not in mp.get_all_start_methods():
+        return 1
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def build_tlfs(
+    adam: Mapping[str, pd.DataFrame], study: object, *, out: Path, cutoff_name: str, workers: int | None = None
+) -> TlfRun:
+    """Build every output of the study's TLF catalogue, the results dataset and the concordance report.
+
+    Parameters
+    ----------
+    adam : mapping of str to DataFrame
+        ADaM datasets by name (ADSL, ADRS, ADTTE, ADAE, ADTR, ADBM, ADEX). Dates may be
+        datetimes, ``datetime.date`` objects or SAS day numbers; blank text is read as missing.
+    study : specs.model.Study
+        The study: its folder holds ``tlf_catalogue.yaml`` and ``publication.yaml``; its
+        ``analysis`` block gives the conventions.
+    out : Path
+        The package folder: TLFs go to ``out/tlf/``, the concordance to ``out/``.
+    cutoff_name : str
+        ``"final"``, ``"interim"`` or an ISO date (resolved by ``study.cutoff_date``).
+    workers : int, optional
+        Processes that build and render outputs (forked, so they share the datasets without
+        copying them); 1 builds everything in this process. Default :func:`default_workers`.
+        Each output is written by exactly one process, so the files do not depend on it.
+
+    Returns
+    -------
+    TlfRun
+        With ``summary`` such as ``"53/54 published values reproduced; 1 irreproducible, see
+        concordance.html"``.
+    """
+    global _JOB
+    out = Path(out)
+    folder = out / "tlf"
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    entries = tuple(load_catalogue(Path(study.folder) / CATALOGUE))
+    job = _Job(entries, _prepare(adam), study, folder, base_context(study, cutoff_name),
+               study.cutoff_date(cutoff_name).isoformat())
+    timings: dict[str, float] = {"prepare": time.perf_counter() - started}
+    workers = default_workers() if workers is None else max(1, int(workers))
+    title = f"{study.id} tables, listings and figures ({cutoff_name} cut-off)"
+    if workers == 1:
+        made = [make_output(entry, job) for entry in entries]
+        specs = [m.spec for m in made if m.spec is not None]
+        pdf = _write_pdf(specs, folder, title)
+    else:
+        _JOB = job
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+                made = list(pool.map(_make_indexed, range(len(entries))))
+                specs = [m.spec for m in made if m.spec is not None]
+                pdf = pool.submit(_write_pdf, specs, folder, title)
+                run = _finish(made, specs, job, out, cutoff_name, timings)
+                pdf = pdf.result()
+        finally:
+            _JOB = None
+        run.files += pdf
+        return run
+    run = _finish(made, specs, job, out, cutoff_name, timings)
+    run.files += pdf
+    return run
+
+
+def _write_pdf(specs: list[OutputSpec], folder: Path, title: str) -> list[Path]:
+    return [render_pdf_bundle(specs, folder / "tlf_bundle.pdf", title=title)] if specs else []
+
+
+def _finish(made: list[_Made], specs: list[OutputSpec], job: _Job, out: Path, cutoff_name: str,
+            timings: dict[str, float]) -> TlfRun:
+    """Results dataset, HTML review page and concordance report (the PDF is written alongside)."""
+    study = job.study
+    timings.update({m.output_id: m.seconds for m in made if m.spec is not None})
+    files = [f for m in made for f in m.files]
+    results = create_results({m.output_id: m.stats for m in made if m.stats is not None})
+    files.append(write_results(results, job.folder / "results.csv"))
+    if specs:
+        files.append(render_html_page(specs, job.folder / "tlf_review.html",
+                                      title=f"{study.id} TLF review ({cutoff_name} cut-off)",
+                                      context={"Study": study.id, "Data cut-off": f"{job.cutoff} ({cutoff_name})",
+                                               "Outputs": len(specs)}))
+    table = conc.create_concordance(study.publication, results)
+    files += list(conc.write_concordance(table, out, study_id=study.id, cutoff=job.cutoff))
+    skipped = {m.output_id: m.skipped for m in made if m.skipped}
+    summary = conc.summary_line(table)
+    if skipped:
+        summary += f"; {len(skipped)} output(s) not built ({', '.join(skipped)})"
+    return TlfRun(outputs=specs, files=files, results=results, concordance=table, summary=summary, skipped=skipped,
+                  timings=timings)

@@ -1,0 +1,1 @@
+"""Figure builders: ADaM -> matplotlib figures and their statistics (:mod:`tlf.results`)."""

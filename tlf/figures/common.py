@@ -1,0 +1,94 @@
+"""Figure conventions shared by every figure builder: style, colours, and saving once to PNG and SVG.
+
+A builder draws one :class:`matplotlib.figure.Figure` (no pyplot state: figures are created
+with :class:`~matplotlib.figure.Figure` directly, so nothing leaks between builds) and returns
+it; :func:`save_figure` renders it once with Agg at 300 dpi for the PNG and once as SVG.
+
+The PNG is written by Pillow as an 8-bit palette image (at most 256 colours, chosen by
+max-coverage quantisation without dithering, so the figure's flat colours stay exact): a chart
+has few colours, and the palette image is a third of the data that every consumer (the RTF
+hex dump, the PDF bundle's Flate stream) must process. Byte-stable output: the PNG carries only
+its pixel data and 300 dpi (no text chunks, no time); the SVG hash salt is fixed and its
+``Date`` dropped, so a rerun writes identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+DPI = 300
+SVG_HASHSALT = "subpack-tlf"
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": SVG_HASHSALT,
+    "svg.fonttype": "none",
+    "path.simplify": True,
+}
+"""rcParams applied while a figure is drawn and saved (:func:`style`)."""
+
+RESPONSE_COLOURS = {
+    "CR": "#1b7837",
+    "PR": "#5aae61",
+    "SD": "#4575b4",
+    "NON-CR/NON-PD": "#91bfdb",
+    "PD": "#d73027",
+    "NE": "#969696",
+    "Missing": "#d9d9d9",
+}
+"""Colour per best overall response (colour-blind-safe where it matters: green / blue / red / grey)."""
+GROUP_COLOURS = ("#b2182b", "#2166ac", "#4d9221", "#762a83")
+FIGURE_SIZE = (9.0, 5.6)
+"""Inches; fits a landscape letter page under the title block."""
+
+
+def style() -> matplotlib.rc_context:
+    """Context manager applying :data:`STYLE`."""
+    return matplotlib.rc_context(STYLE)
+
+
+def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> Figure:
+    """A fresh figure (not registered with pyplot) with the house style's size."""
+    with style():
+        return Figure(figsize=size, layout=None)
+
+
+def write_png(image: Image.Image, path: Path) -> Path:
+    """Quantise an RGB image to a 256-colour palette (max coverage, no dither) and write it at 300 dpi."""
+    image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE).save(path, format="PNG", dpi=(DPI, DPI))
+    return path
+
+
+def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path, Path]:
+    """Write ``figure`` as PNG (300 dpi, palette, white background) and SVG; return both paths.
+
+    The figure is drawn once by Agg at 300 dpi for the PNG and once by the SVG backend; the
+    data are not re-plotted.
+    """
+    png, svg = Path(png), Path(svg)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with style():
+        figure.set_dpi(DPI)
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        image = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+        figure.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
+    return write_png(image, png), svg
+
+
+def response_colour(value: object) -> str:
+    """Colour of a best overall response value (missing -> the "Missing" grey)."""
+    return RESPONSE_COLOURS.get(value if isinstance(value, str) else "Missing", RESPONSE_COLOURS["Missing"])

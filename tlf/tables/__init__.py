@@ -1,0 +1,1 @@
+"""Table builders: ADaM -> formatted table bodies and their statistics (:mod:`tlf.results`)."""
