@@ -185,7 +185,8 @@ def build_tlf_stage(context: RunContext) -> None:
     if not adam:
         context.log.error("TLFs need the ADaM datasets.")
         return
-    run = build_tlfs(adam, context.study, out=context.work, cutoff_name=context.cutoff)
+    # in-process: forked workers can deadlock when the parent holds threads (seen under pytest)
+    run = build_tlfs(adam, context.study, out=context.work, cutoff_name=context.cutoff, workers=1)
     context.log.note(f"TLFs: {len(run.outputs)} outputs, {len(run.files)} files (RTF, PNG/SVG, PDF bundle, HTML review page).")
     for output, reason in sorted(getattr(run, "skipped", {}).items()):
         context.log.warning(f"TLF {output} not produced: {reason}")
