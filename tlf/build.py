@@ -8,7 +8,8 @@ length, landmarks from ``study.yaml``), fills the entry's templates from the bui
 context in the sandbox, and renders:
 
 * tables and listings: one RTF each (``tlf/<id>.rtf``);
-* figures: drawn once, saved once as PNG (300 dpi) and SVG, the PNG embedded in an RTF;
+* figures: drawn once, saved once as PNG (300 dpi) and SVG, the PNG embedded in an RTF
+  (each PNG is quantised and encoded in a worker thread while the next output builds);
 * every output into one PDF bundle with bookmarks (``tlf/tlf_bundle.pdf``) and one HTML
   review page (``tlf/tlf_review.html``);
 * the results dataset, every number with its subjects (``tlf/results.csv``);
@@ -22,12 +23,10 @@ failure raises (a programming error).
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from tlf import listings
 from tlf.catalogue import CatalogueEntry, create_output_spec, load_catalogue
 from tlf.figures import biomarker as fig_biomarker
 from tlf.figures import consort, km, tumour
-from tlf.figures.common import save_figure
+from tlf.figures.common import render_figure, write_png
 from tlf.render.html import render_html_page
 from tlf.render.pdf import render_pdf_bundle
 from tlf.render.rtf import render_rtf
@@ -97,9 +96,9 @@ class TlfRun:
     summary : str
         The concordance summary line for the run log.
     skipped : dict
-        Output id -> reason, for entries that could not be built (a source dataset missing).
+        Output id -> reason, for entries that could not be built (a source dataset or variable missing).
     timings : dict
-        Seconds per step (``build <id>``, ``pdf``, ``html``, ...).
+        Seconds per step: ``prepare``, one per output id (build, SVG, RTF), ``figure rtf``, ``pdf``.
     """
 
     outputs: list[OutputSpec]
@@ -181,9 +180,8 @@ def build_output(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame], study:
 
 @dataclass(frozen=True)
 class _Job:
-    """What building one output needs; module-level while a pool runs so forked workers inherit it."""
+    """What building one output needs."""
 
-    entries: tuple[CatalogueEntry, ...]
     data: Mapping[str, pd.DataFrame]
     study: object
     folder: Path
@@ -193,7 +191,7 @@ class _Job:
 
 @dataclass
 class _Made:
-    """One output built and written (or skipped, with the reason)."""
+    """One output built and written (or skipped, with the reason); ``png`` is pending while its thread runs."""
 
     output_id: str
     spec: OutputSpec | None = None
@@ -201,13 +199,14 @@ class _Made:
     stats: pd.DataFrame | None = None
     skipped: str | None = None
     seconds: float = 0.0
+    png: Future | None = None
 
 
-_JOB: _Job | None = None
+def make_output(entry: CatalogueEntry, job: _Job, png_writer: Executor) -> _Made:
+    """Build one entry and write its files: a figure's PNG (by ``png_writer``) and SVG, a table's RTF.
 
-
-def make_output(entry: CatalogueEntry, job: _Job) -> _Made:
-    """Build one entry and write its files: a figure's PNG and SVG, and the RTF of every output."""
+    A figure's RTF embeds its PNG, so it is written by :func:`build_tlfs` once the PNG is done.
+    """
     started = time.perf_counter()
     absent = [name for name in entry.source if name not in job.data]
     if absent:
@@ -217,34 +216,23 @@ def make_output(entry: CatalogueEntry, job: _Job) -> _Made:
     except MissingInputError as exc:
         return _Made(entry.id, skipped=str(exc))
     stem = job.folder / file_stem(entry.id)
-    files: list[Path] = []
     figure_files: dict[str, Path] = {}
+    png = None
     if entry.kind == "figure":
-        png, svg = save_figure(built.figure, stem.with_suffix(".png"), stem.with_suffix(".svg"))
+        image, svg = render_figure(built.figure, stem.with_suffix(".svg"))
         built.figure.clear()
-        figure_files = {"figure_png": png, "figure_svg": svg}
-        files += [png, svg]
+        png = png_writer.submit(write_png, image, stem.with_suffix(".png"))
+        figure_files = {"figure_png": stem.with_suffix(".png"), "figure_svg": svg}
     spec = create_output_spec(entry, built.body, context={**job.context, **built.context}, study_id=job.study.id,
                               cutoff=job.cutoff, **figure_files, **built.layout)
-    files.append(render_rtf(spec, stem.with_suffix(".rtf")))
-    return _Made(entry.id, spec, files, built.stats, seconds=time.perf_counter() - started)
-
-
-def _make_indexed(index: int) -> _Made:
-    """Worker entry point: output ``index`` of the inherited :data:`_JOB`."""
-    assert _JOB is not None, "worker started without a job"
-    return make_output(_JOB.entries[index], _JOB)
-
-
-def default_workers() -> int:
-    """Worker processes for the build: 2 when there are 2+ CPUs and ``fork`` is available, else 1 (in-process)."""
-    if "fork" not in mp.get_all_start_methods():
-        return 1
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
+    if png is None:
+        render_rtf(spec, stem.with_suffix(".rtf"))
+    files = [*figure_files.values(), stem.with_suffix(".rtf")]
+    return _Made(entry.id, spec, files, built.stats, seconds=time.perf_counter() - started, png=png)
 
 
 def build_tlfs(
-    adam: Mapping[str, pd.DataFrame], study: object, *, out: Path, cutoff_name: str, workers: int | None = None
+    adam: Mapping[str, pd.DataFrame], study: object, *, out: Path, cutoff_name: str, workers: int = 1
 ) -> TlfRun:
     """Build every output of the study's TLF catalogue, the results dataset and the concordance report.
 
@@ -260,45 +248,48 @@ def build_tlfs(
         The package folder: TLFs go to ``out/tlf/``, the concordance to ``out/``.
     cutoff_name : str
         ``"final"``, ``"interim"`` or an ISO date (resolved by ``study.cutoff_date``).
-    workers : int, optional
-        Processes that build and render outputs (forked, so they share the datasets without
-        copying them); 1 builds everything in this process. Default :func:`default_workers`.
-        Each output is written by exactly one process, so the files do not depend on it.
+    workers : int, default 1
+        Must be 1: the build runs in this process (see Notes). Kept so that callers written
+        against the earlier multi-process signature keep working.
 
     Returns
     -------
     TlfRun
         With ``summary`` such as ``"53/54 published values reproduced; 1 irreproducible, see
         concordance.html"``.
+
+    Raises
+    ------
+    ValueError
+        When ``workers`` is not 1.
+
+    Notes
+    -----
+    One process. The PNG of each figure is quantised and encoded in a worker thread (Pillow
+    releases the GIL there) while the next output is built; no process is forked (the polars
+    threads that rtflite starts make ``fork`` unsafe).
     """
-    global _JOB
+    if workers != 1:
+        raise ValueError(f"build_tlfs runs in one process; workers must be 1, got {workers!r}")
     out = Path(out)
     folder = out / "tlf"
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    entries = tuple(load_catalogue(Path(study.folder) / CATALOGUE))
-    job = _Job(entries, _prepare(adam), study, folder, base_context(study, cutoff_name),
-               study.cutoff_date(cutoff_name).isoformat())
+    entries = load_catalogue(Path(study.folder) / CATALOGUE)
+    job = _Job(_prepare(adam), study, folder, base_context(study, cutoff_name), study.cutoff_date(cutoff_name).isoformat())
     timings: dict[str, float] = {"prepare": time.perf_counter() - started}
-    workers = default_workers() if workers is None else max(1, int(workers))
-    title = f"{study.id} tables, listings and figures ({cutoff_name} cut-off)"
-    if workers == 1:
-        made = [make_output(entry, job) for entry in entries]
-        specs = [m.spec for m in made if m.spec is not None]
-        pdf = _write_pdf(specs, folder, title)
-    else:
-        _JOB = job
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-                made = list(pool.map(_make_indexed, range(len(entries))))
-                specs = [m.spec for m in made if m.spec is not None]
-                pdf = pool.submit(_write_pdf, specs, folder, title)
-                run = _finish(made, specs, job, out, cutoff_name, timings)
-                pdf = pdf.result()
-        finally:
-            _JOB = None
-        run.files += pdf
-        return run
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tlf-png") as png_writer:
+        made = [make_output(entry, job, png_writer) for entry in entries]
+        started = time.perf_counter()
+        for m in made:
+            if m.png is not None:
+                m.png.result()
+                render_rtf(m.spec, job.folder / f"{file_stem(m.output_id)}.rtf")
+        timings["figure rtf"] = time.perf_counter() - started
+    specs = [m.spec for m in made if m.spec is not None]
+    started = time.perf_counter()
+    pdf = _write_pdf(specs, folder, f"{study.id} tables, listings and figures ({cutoff_name} cut-off)")
+    timings["pdf"] = time.perf_counter() - started
     run = _finish(made, specs, job, out, cutoff_name, timings)
     run.files += pdf
     return run

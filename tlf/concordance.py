@@ -252,7 +252,7 @@ def _compare(claim: Claim, rule: Rule, index: _Index, publication: Mapping) -> d
         reason = _irreproducible_reason(publication, rule, claim.published)
         row.update(status="irreproducible" if reason else "mismatch", reason=reason or "")
         return row
-    level, hit = found[0]
+    hit = found[0][1]
     text = hit["VALUEC"] if isinstance(hit["VALUEC"], str) else None
     ok, shown = _compare_value(rule.kind, hit["VALUE"], text, claim.published)
     row.update(reproduced=shown, output_id=hit["OUTPUT_ID"], status="match" if ok else "mismatch")
@@ -291,14 +291,14 @@ def create_concordance(publication: Mapping, results: pd.DataFrame) -> pd.DataFr
                                        "source"])
 
 
-def summary_line(concordance: pd.DataFrame, *, report: str = "concordance.html") -> str:
-    """``"48/49 published values reproduced; 1 irreproducible, see concordance.html"``."""
+def summary_line(concordance: pd.DataFrame, *, report: str | None = "concordance.html") -> str:
+    """``"53/54 published values reproduced; 1 irreproducible, see concordance.html"`` (no pointer when ``report`` is None)."""
     compared = concordance[concordance["status"] != "descriptive"]
     counts = compared["status"].value_counts()
     parts = [f"{counts.get('match', 0)}/{len(compared)} published values reproduced"]
     parts += [f"{counts[s]} {s}" for s in ("mismatch", "missing", "irreproducible") if counts.get(s, 0)]
     line = "; ".join(parts)
-    return f"{line}, see {report}" if len(parts) > 1 else line
+    return f"{line}, see {report}" if len(parts) > 1 and report else line
 
 
 @lru_cache(maxsize=1)
@@ -321,7 +321,7 @@ def write_concordance(
     csv_path = folder / "concordance.csv"
     concordance.to_csv(csv_path, index=False, lineterminator="\n")
     html = _environment().get_template("concordance.html.j2").render(
-        study_id=study_id, cutoff=cutoff, summary=summary_line(concordance),
+        study_id=study_id, cutoff=cutoff, summary=summary_line(concordance, report=None),
         rules=rules_text if rules_text is not None else __doc__, rows=concordance.to_dict("records"),
         counts=concordance["status"].value_counts().reindex(STATUSES, fill_value=0).to_dict(),
     )

@@ -26,7 +26,7 @@ USUBJIDS      the subjects behind the number, space-separated, sorted: for ``n``
 Example
 -------
 >>> rows = StatRows()
->>> rows.add("CRSP", "n", 2, subjects=["S2", "S1"], level="Y")
+>>> _ = rows.add("CRSP", "n", 2, subjects=["S2", "S1"], level="Y")
 >>> rows.frame()[["VARIABLE", "LEVEL", "STATISTIC", "VALUE", "USUBJIDS"]].to_dict("records")
 [{'VARIABLE': 'CRSP', 'LEVEL': 'Y', 'STATISTIC': 'n', 'VALUE': 2.0, 'USUBJIDS': 'S1 S2'}]
 """
@@ -64,7 +64,7 @@ class StatRows:
         self,
         variable: str,
         statistic: str,
-        value: float | int | None,
+        value: float | None,
         *,
         subjects: Iterable[str] | None = None,
         level: str = "",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 import re
-from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from support import REPO
 
 from specs.loader import load_study
 from tlf.build import BUILDERS, CATALOGUE, _blank_to_missing, base_context, build_tlfs, file_stem
@@ -20,8 +21,8 @@ def study():
 
 
 @pytest.fixture(scope="module")
-def catalogue(study):
-    return load_catalogue(Path(study.folder) / CATALOGUE)
+def catalogue():
+    return load_catalogue(REPO / "specs" / "alter_e003" / CATALOGUE)
 
 
 def test_every_catalogue_program_is_a_registered_builder(catalogue):
@@ -39,8 +40,11 @@ def test_file_stem():
     assert file_stem("F-14.2.10") == "f_14_2_10"
 
 
-def test_base_context_from_study(study):
-    context = base_context(study, "final")
+def test_base_context_from_study():
+    recist = SimpleNamespace(confirmation_min_days=28, sd_min_days=42)
+    analysis = SimpleNamespace(ci_level=0.95, days_per_month=30.4375, landmark_months=(6, 12, 18, 24),
+                               teae_window_days=30, recist=recist)
+    context = base_context(SimpleNamespace(analysis=analysis, short_title="ALTER-E-003"), "final")
     assert (context["ci_pct"], context["landmarks"], context["days_per_month"]) == ("95", "6, 12, 18 and 24", "30.4375")
 
 
@@ -49,8 +53,9 @@ def test_blank_text_becomes_missing():
     assert frame["A"].tolist() == ["Y", None, None]
 
 
+@pytest.mark.slow
 def test_outputs_without_their_datasets_are_skipped(tmp_path, study, small_adam):
-    run = build_tlfs({"ADSL": small_adam["ADSL"]}, study, out=tmp_path, cutoff_name="final", workers=1)
+    run = build_tlfs({"ADSL": small_adam["ADSL"]}, study, out=tmp_path, cutoff_name="final")
     assert "T-14.2.1" in run.skipped and run.skipped["T-14.2.1"].startswith("missing ADRS")
     assert {s.output_id for s in run.outputs} == {"T-14.1.1", "F-14.1.1", "T-14.1.2", "L-16.2.1", "L-16.2.8"}
     assert "output(s) not built" in run.summary
@@ -59,7 +64,7 @@ def test_outputs_without_their_datasets_are_skipped(tmp_path, study, small_adam)
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory, study, small_adam_shared):
     out = tmp_path_factory.mktemp("tlf_run")
-    return out, build_tlfs(small_adam_shared, study, out=out, cutoff_name="final", workers=1)
+    return out, build_tlfs(small_adam_shared, study, out=out, cutoff_name="final")
 
 
 @pytest.mark.slow
@@ -113,11 +118,34 @@ def test_concordance_summary_and_orr_p_irreproducible(full_run):
 
 
 @pytest.mark.slow
-def test_parallel_build_writes_identical_files(tmp_path, full_run, study, small_adam_shared):
+def test_rerun_writes_identical_files(tmp_path, full_run, study, small_adam_shared):
     out, _ = full_run
-    build_tlfs(small_adam_shared, study, out=tmp_path, cutoff_name="final", workers=2)
-    serial = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    parallel = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert serial == parallel
-    for name in serial:
+    build_tlfs(small_adam_shared, study, out=tmp_path, cutoff_name="final")
+    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert first == second
+    for name in first:
         assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+NUMERIC_CELL = re.compile(r"(NE|<?\d[\d.]*)( \(.*\))?|\(.*\)|\d+/\d+")
+
+
+@pytest.mark.slow
+def test_every_number_of_every_table_is_in_the_results(full_run):
+    from tlf.tables.common import round_half_up
+
+    _, run = full_run
+    for spec in (s for s in run.outputs if s.kind == "table"):
+        values = run.results.loc[run.results["OUTPUT_ID"] == spec.output_id, "VALUE"].dropna()
+        shown = {str(round_half_up(v, places)) for v in values for places in range(4)}
+        labels = {spec.display_columns[0], "Level"}  # row labels (an ECOG level "0" is not a statistic)
+        cells = [c for column in spec.display_columns if column not in labels for c in spec.body[column]
+                 if NUMERIC_CELL.fullmatch(c)]
+        numbers = {n for c in cells for n in re.findall(r"\d+(?:\.\d+)?", c)}
+        assert numbers <= shown, (spec.output_id, sorted(numbers - shown))
+
+
+def test_only_in_process_builds(tmp_path, small_adam):
+    with pytest.raises(ValueError, match="workers must be 1"):
+        build_tlfs(small_adam, SimpleNamespace(), out=tmp_path, cutoff_name="final", workers=2)

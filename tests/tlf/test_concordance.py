@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 import yaml
-
 from support import REPO
+
 from tlf.concordance import create_concordance, iter_claims, p_meets, summary_line, write_concordance
 from tlf.results import StatRows, create_results
 

@@ -67,26 +67,37 @@ def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> Figure:
 
 
 def write_png(image: Image.Image, path: Path) -> Path:
-    """Quantise an RGB image to a 256-colour palette (max coverage, no dither) and write it at 300 dpi."""
+    """Quantise an RGB image to a 256-colour palette (max coverage, no dither) and write it at 300 dpi.
+
+    Pillow releases the GIL while it quantises and encodes, so this can run in a thread.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE).save(path, format="PNG", dpi=(DPI, DPI))
     return path
 
 
-def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path, Path]:
-    """Write ``figure`` as PNG (300 dpi, palette, white background) and SVG; return both paths.
-
-    The figure is drawn once by Agg at 300 dpi for the PNG and once by the SVG backend; the
-    data are not re-plotted.
-    """
-    png, svg = Path(png), Path(svg)
-    png.parent.mkdir(parents=True, exist_ok=True)
+def render_figure(figure: Figure, svg: str | Path) -> tuple[Image.Image, Path]:
+    """Draw ``figure`` once with Agg at 300 dpi (returned as an RGB image) and write its SVG."""
+    svg = Path(svg)
+    svg.parent.mkdir(parents=True, exist_ok=True)
     with style():
         figure.set_dpi(DPI)
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
         image = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
         figure.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
-    return write_png(image, png), svg
+    return image, svg
+
+
+def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path, Path]:
+    """Write ``figure`` as PNG (300 dpi, palette, white background) and SVG; return both paths.
+
+    The figure is drawn once by Agg at 300 dpi for the PNG and once by the SVG backend; the
+    data are not re-plotted. (:func:`tlf.build.build_tlfs` calls :func:`render_figure` and
+    :func:`write_png` separately, to encode the PNG in a thread.)
+    """
+    image, svg = render_figure(figure, svg)
+    return write_png(image, Path(png)), svg
 
 
 def response_colour(value: object) -> str:

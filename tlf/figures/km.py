@@ -91,9 +91,9 @@ def build_km_figure(adsl: pd.DataFrame, adtte: pd.DataFrame, *, settings: Settin
         label = ENDPOINT_LABELS.get(paramcd, paramcd)
         if summary is not None:
             _draw_curve(ax, summary, dpm, GROUP_COLOURS[1], f"All subjects (N={summary.n})")
-            lines = [f"Median {fmt_number(summary.median, 2)} months ({settings.ci_pct}% CI "
-                     f"{fmt_number(summary.lower, 2)}-{fmt_number(summary.upper, 2)})",
-                     f"Events {summary.events}/{summary.n}"]
+            median = (f"Median {fmt_number(summary.median, 2)} months ({settings.ci_pct}% CI "
+                      f"{fmt_number(summary.lower, 2)}-{fmt_number(summary.upper, 2)})")
+            lines = [median, f"Events {summary.events}/{summary.n}"]
             lines += [f"{row.months:g}-month rate {fmt_number(100 * row.survival, 1)}% "
                       f"{fmt_ci(100 * row.lower, 100 * row.upper, 1)}" for row in summary.landmarks.itertuples()]
             ax.text(0.98, 0.97, "\n".join(lines), transform=ax.transAxes, ha="right", va="top", fontsize=7,

@@ -90,6 +90,9 @@ def build_orr_by_signature_table(
             if level == "NON-CR/NON-PD" and not hit.any():
                 continue
             stats.add("CBOR", "n", int(hit.sum()), subjects=members[hit.to_numpy()], level=level, group=label)
+            if len(members):
+                stats.add("CBOR", "pct", 100 * hit.sum() / len(members), subjects=members[hit.to_numpy()], level=level,
+                          group=label)
             rows.setdefault(("Best overall response (confirmed)", name), {})[g] = fmt_n_pct(int(hit.sum()), len(members))
         for variable, section in (("CRSP", "Objective response rate (CR + PR)"),
                                   ("CCB", "Disease control rate (CR + PR + SD)")):

@@ -59,10 +59,14 @@ def count_disposition(adsl: pd.DataFrame) -> Disposition:
 
 
 def record_disposition(stats: StatRows, adsl: pd.DataFrame, flow: Disposition) -> None:
-    """Record the flow's counts: DISPOSITION n by box, SCRFREAS, flags, EOTSTT/DCTREAS, EOSSTT/DCSREAS, sites."""
+    """Record the flow's counts (``n`` and ``pct``): DISPOSITION by box (of screened), SCRFREAS (of screened),
+    flags, EOTSTT/DCTREAS, EOSSTT/DCSREAS (of treated); the number of sites, the study id and the first and
+    last first-dose dates."""
+    n_screened, n_treated = len(flow.screened), len(flow.treated)
     for level, ids in (("Screened", flow.screened), ("Screen failure", flow.failures), ("Treated", flow.treated)):
         stats.add("DISPOSITION", "n", len(ids), subjects=ids, level=level)
-    n_screened, n_treated = len(flow.screened), len(flow.treated)
+        if n_screened:
+            stats.add("DISPOSITION", "pct", 100 * len(ids) / n_screened, subjects=ids, level=level)
     for variable, groups, total in (("SCRFREAS", flow.failure_reasons, n_screened),
                                     ("EOTSTT", flow.treatment_status, n_treated),
                                     ("DCTREAS", flow.treatment_reasons, n_treated),
@@ -74,6 +78,8 @@ def record_disposition(stats: StatRows, adsl: pd.DataFrame, flow: Disposition) -
                 stats.add(variable, "pct", 100 * len(ids) / total, subjects=ids, level=level)
     for flag, ids in flow.sets.items():
         stats.add(flag, "n", len(ids), subjects=ids, level="Y")
+        if n_treated:
+            stats.add(flag, "pct", 100 * len(ids) / n_treated, subjects=ids, level="Y")
     if "SITEID" in adsl.columns:
         stats.add("SITEID", "n_distinct", adsl["SITEID"].nunique(), subjects=adsl["USUBJID"], level="Screened")
     if "STUDYID" in adsl.columns and adsl["STUDYID"].nunique() == 1:

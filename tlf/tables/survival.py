@@ -80,8 +80,8 @@ def summarise_km(
 ) -> KmSummary | None:
     """Fit Kaplan-Meier on ``data`` (USUBJID, AVAL days, CNSR) and record its statistics.
 
-    Records ``N``, ``n`` events (level ``EVENT``), ``n`` censored (level ``CENSORED``),
-    ``median_months``, ``lcl_months``, ``ucl_months`` and, with ``landmarks``, at each landmark
+    Records ``N``; ``n`` and ``pct`` of events (level ``EVENT``), of each kind of event (level
+    ``EVENT: <EVNTDESC>``) and of censored subjects (level ``CENSORED``); ``median_months``, ``lcl_months``, ``ucl_months`` and, with ``landmarks``, at each landmark
     ``m``: ``rate_pct``, ``lcl_pct``, ``ucl_pct`` with level ``"m months"``. Returns None (and
     records only ``N = 0``) when there are no subjects.
     """
@@ -90,8 +90,16 @@ def summarise_km(
     if data.empty:
         return None
     event = data["CNSR"].to_numpy() == 0
-    stats.add(variable, "n", int(event.sum()), subjects=ids[event], level="EVENT", group=group)
-    stats.add(variable, "n", int((~event).sum()), subjects=ids[~event], level="CENSORED", group=group)
+    for level, hit in (("EVENT", event), ("CENSORED", ~event)):
+        stats.add(variable, "n", int(hit.sum()), subjects=ids[hit], level=level, group=group)
+        stats.add(variable, "pct", 100 * hit.sum() / len(data), subjects=ids[hit], level=level, group=group)
+    if "EVNTDESC" in data.columns:
+        kinds = data["EVNTDESC"].where(event)
+        for kind in sorted(kinds.dropna().unique()):
+            hit = kinds.eq(kind).to_numpy()
+            stats.add(variable, "n", int(hit.sum()), subjects=ids[hit], level=f"EVENT: {kind}", group=group)
+            stats.add(variable, "pct", 100 * hit.sum() / len(data), subjects=ids[hit], level=f"EVENT: {kind}",
+                      group=group)
     km = KaplanMeier(level=settings.ci_level).fit(data["AVAL"].to_numpy(dtype=float), event)
     dpm = settings.days_per_month
     median, (lower, upper) = km.median_ / dpm, (km.median_ci_[0] / dpm, km.median_ci_[1] / dpm)
