@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--report", type=Path, help="where to write the workbook (default: DIR/validation.xlsx)")
     validate.add_argument("--cutoff", help="data cut-off date YYYY-MM-DD for the ADT rules (optional)")
 
+    define = commands.add_parser(
+        "define", help="regenerate define.xml of a built package",
+        description="Rewrite sdtm/define.xml and adam/define.xml (and their HTML views) of a package folder from the "
+        "study's spec workbooks and the XPT files in it; check them against the Define-XML 2.1 schema and the data.",
+    )
+    define.add_argument("package", type=Path, help="package folder written by subpack run (e.g. out/alter_e003)")
+    define.add_argument("--study", default="alter_e003", help="study name under specs/ or path (default: %(default)s)")
+
     compare = commands.add_parser(
         "compare", help="compare two datasets (PROC COMPARE style)",
         description="Compare BASE with COMPARE (XPT, Dataset-JSON or CSV) by key variables: attributes, "
@@ -125,6 +133,36 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     return 1 if findings.counts["Error"] else EXIT_OK
 
 
+def _define(args: argparse.Namespace, console: Console) -> int:
+    import pyreadstat
+
+    from specs.ct import CT_FOLDER
+    from specs.define import DefineContext, check_define_against_xpt, validate_define, write_define, write_define_html
+    from specs.loader import load_study
+
+    study = load_study(args.study)
+    context = DefineContext.for_study(study, ct_yaml=CT_FOLDER / "ct_subset.yaml", source_system_version=__version__)
+    written = 0
+    problems: list[str] = []
+    for key, standard in (("sdtm", study.sdtm), ("adam", study.adam)):
+        folder = args.package / key
+        files = sorted(folder.glob("*.xpt")) if folder.is_dir() else []
+        if standard is None or not files:
+            continue
+        frames = {path.stem.upper(): pyreadstat.read_xport(path)[0] for path in files}
+        path = write_define(standard, study, frames, folder / "define.xml", context=context)
+        write_define_html(path, folder / "define.html")
+        problems += [f"{key}/define.xml: {p}" for p in validate_define(path) + check_define_against_xpt(path, folder)]
+        written += 1
+    if not written:
+        console.print(f"ERROR: no sdtm/ or adam/ XPT files under {args.package}", style="bold red")
+        return EXIT_USAGE
+    for problem in problems:
+        console.print(f"ERROR: {problem}", style="bold red", markup=False)
+    console.print(f"NOTE: wrote {written} define.xml file(s) under {args.package}; {len(problems)} problem(s)")
+    return 1 if problems else EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``subpack`` console script; returns the exit code."""
     parser = _parser()
@@ -136,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return _simulate(args, console)
     if args.command == "validate":
         return _validate(args, console)
+    if args.command == "define":
+        return _define(args, console)
     if args.command == "compare":
         from specs.compare import main_compare
 

@@ -156,3 +156,17 @@ def test_every_rtf_output_is_well_formed(package):
     for path in (package / "tlf").glob("*.rtf"):
         text = path.read_text(encoding="ascii")
         assert text.startswith("{\\rtf1") and text.count("{") == text.count("}"), path.name
+
+
+def test_subpack_define_regenerates_the_same_define(package, tmp_path):
+    import shutil
+
+    from subpack.cli import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    (copy / "sdtm" / "define.xml").unlink()
+    assert main(["define", str(copy)]) == 0
+    for standard in ("sdtm", "adam"):
+        assert (copy / standard / "define.xml").read_bytes() == (package / standard / "define.xml").read_bytes()
+    assert main(["define", str(tmp_path / "empty")]) == 2
