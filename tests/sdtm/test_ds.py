@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import sdtm_support
 
 from sdtm.build import publishable
 from sdtm.context import DomainResult, MappingContext
@@ -24,16 +25,7 @@ CUTOFF = dt.date(2024, 12, 31)
 KEYS = {"STUDYID": "ALTER-E-003", "VISIT": "SCR", "VISITNAME": "Screening", "FORMOID": "X"}
 
 
-def write_form(raw: Path, site: str, form: str, rows: list[dict], *, encoding: str = "utf-8", drop: tuple[str, ...] = ()) -> None:
-    """A raw CSV form with the mapping spec's columns (EDC keys filled in unless given)."""
-    columns = [c for c in MAPPING.form(form).columns if c not in drop]
-    folder = raw / f"site_{site}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"{MAPPING.form(form).file}.csv").open("w", encoding=encoding, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        for position, row in enumerate(rows, start=1):
-            writer.writerow({**KEYS, "SITEID": site, "RECPOS": position, **row})
+write_form = partial(sdtm_support.write_form, mapping=MAPPING, keys=KEYS)
 
 
 def make_ctx(raw: Path, dm: list[dict], se: list[dict] | None = None) -> MappingContext:

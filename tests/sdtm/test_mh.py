@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+import sdtm_support
+from sdtm_support import outcomes
 
-from sdtm.build import publishable
 from sdtm.context import DomainResult, MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.mh import map_mh
-from specs.conformance import check_dataset
 from specs.loader import load_study
 
 STUDY = load_study("alter_e003")
@@ -25,16 +25,7 @@ SE = [{"USUBJID": S1, "SESTDTC": "2022-04-01", "SEENDTC": "2022-04-10", "EPOCH":
       {"USUBJID": S1, "SESTDTC": "2022-04-10", "SEENDTC": None, "EPOCH": "TREATMENT"}]
 
 
-def write_form(raw: Path, site: str, form: str, rows: list[dict], *, encoding: str = "utf-8", drop: tuple[str, ...] = ()) -> None:
-    """A raw CSV form with the mapping spec's columns (EDC keys filled in unless given)."""
-    columns = [c for c in MAPPING.form(form).columns if c not in drop]
-    folder = raw / f"site_{site}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"{MAPPING.form(form).file}.csv").open("w", encoding=encoding, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        for position, row in enumerate(rows, start=1):
-            writer.writerow({**KEYS, "SITEID": site, "RECPOS": position, **row})
+write_form = partial(sdtm_support.write_form, mapping=MAPPING, keys=KEYS)
 
 
 def make_ctx(raw: Path, dm: list[dict] = DM, se: list[dict] | None = SE) -> MappingContext:
@@ -49,27 +40,7 @@ def issues(ctx: MappingContext, check: str) -> list[tuple]:
     return [(i.file, i.row, i.column, i.value) for i in ctx.issues.issues if i.check == check]
 
 
-def outcomes(ctx: MappingContext, results: list[DomainResult], forms: list[str]) -> dict[tuple, str]:
-    """Every raw row of ``forms`` -> its best outcome (mapped/used/excluded/rejected); missing = unaccounted."""
-    seen: dict[tuple, str] = {}
-    frames = [(status, getattr(r, attr)) for r in results for status, attr in
-              (("rejected", "rejected"), ("excluded", "excluded"), ("used", "used"), ("mapped", "data"))]
-    frames += [("rejected", ctx.form(f).rejected) for f in forms]
-    for status, frame in frames:
-        if "SOURCE_FILE" in frame and not frame.empty:
-            for key in zip(frame["SOURCE_FILE"], frame["SOURCE_ROW"].astype(int)):
-                seen[key] = status
-    rows = set()
-    for form in forms:
-        for frame in (ctx.form(form).data, ctx.form(form).rejected):
-            rows |= set(zip(frame["SOURCE_FILE"], frame["SOURCE_ROW"].astype(int)))
-    return {row: seen.get(row, "unaccounted") for row in rows}
-
-
-def errors(result: DomainResult) -> pd.DataFrame:
-    spec = STUDY.sdtm
-    found = check_dataset(publishable(result.data), spec.dataset(result.domain), spec.codelists, spec.value_level)
-    return found[found["severity"] == "Error"]
+errors = partial(sdtm_support.errors, study=STUDY)
 
 
 HISTORY = {"SUBJID": "001", "MHSPID": "1", "MHTERM": "Hypertention ", "MHSTDAT": "UN-JUN-2018", "MHONGO": "Yes", "MHENDAT": ""}
