@@ -52,3 +52,13 @@ def errors(result: DomainResult, study: Study) -> pd.DataFrame:
     spec = study.sdtm
     found = check_dataset(publishable(result.data), spec.dataset(result.domain), spec.codelists, spec.value_level)
     return found[found["severity"] == "Error"]
+
+
+def unaccounted(ctx: MappingContext, results: list[DomainResult], forms: list[str]) -> set:
+    """Raw rows of ``forms`` that are in none of data/rejected/excluded/used (nor rejected by the reader)."""
+    return {row for row, status in outcomes(ctx, results, forms).items() if status == "unaccounted"}
+
+
+def issues(ctx: MappingContext, check: str) -> list[tuple]:
+    """(file, row, column, value) of the data issues of one check."""
+    return [(i.file, i.row, i.column, i.value) for i in ctx.issues.issues if i.check == check]

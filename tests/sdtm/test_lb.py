@@ -10,14 +10,13 @@ import openpyxl
 import pandas as pd
 import pytest
 import sdtm_support
+from sdtm_support import issues, unaccounted
 
-from sdtm.build import publishable
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dm import map_dm
 from sdtm.lb import FORMS, RANGES, map_lb
 from sdtm.mapping import load_mapping
 from sdtm.se import map_se
-from specs.conformance import check_dataset
 from specs.loader import load_study
 
 STUDY = load_study("alter_e003")
@@ -38,32 +37,7 @@ def make_ctx(raw: Path, dm: list[dict], se: list[dict] | None = None) -> Mapping
     return ctx
 
 
-def unaccounted(ctx: MappingContext, results: list[DomainResult], forms: list[str]) -> set:
-    """Raw rows of ``forms`` that are in none of data/rejected/excluded/used (nor rejected by the reader)."""
-    rows = set()
-    for form in forms:
-        read = ctx.form(form)
-        rows |= set(zip(read.data["SOURCE_FILE"], read.data["SOURCE_ROW"].astype(int)))
-        rows |= set(zip(read.rejected["SOURCE_FILE"], read.rejected["SOURCE_ROW"].astype(int)))
-    seen = set()
-    for result in results:
-        for frame in (result.data, result.rejected, result.excluded, result.used):
-            if "SOURCE_FILE" in frame:
-                seen |= set(zip(frame["SOURCE_FILE"], frame["SOURCE_ROW"].astype(int)))
-    for form in forms:
-        seen |= set(zip(ctx.form(form).rejected["SOURCE_FILE"], ctx.form(form).rejected["SOURCE_ROW"].astype(int)))
-    return rows - seen
-
-
-def issues(ctx: MappingContext, check: str) -> list[tuple]:
-    """(file, row, column, value) of the data issues of one check."""
-    return [(i.file, i.row, i.column, i.value) for i in ctx.issues.issues if i.check == check]
-
-
-def conformance_errors(result: DomainResult) -> pd.DataFrame:
-    spec = STUDY.sdtm
-    found = check_dataset(publishable(result.data), spec.dataset(result.domain), spec.codelists, spec.value_level)
-    return found[found["severity"] == "Error"]
+conformance_errors = partial(sdtm_support.errors, study=STUDY)
 
 
 SHEETS = {"lab_haematology": "Haematology", "lab_chemistry": "Chemistry", "lab_urinalysis": "Urinalysis", "lab_thyroid": "Thyroid"}
