@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,17 @@ def _by_subject(adsl: pd.DataFrame, values: pd.Series) -> pd.Series:
     return adsl["USUBJID"].map(values)
 
 
-def derive_vars_treatment_dates(adsl: pd.DataFrame, ex: pd.DataFrame, *, cutoff: dt.date | None) -> pd.DataFrame:
-    """TRTSDT/TRTEDT/TRTDURD: first and last exposure with EXDOSE > 0 (complete dates only).
+def derive_vars_treatment_dates(adsl: pd.DataFrame, ex: pd.DataFrame, *, cutoff: dt.date | None,
+                                placebo_pattern: str = "PLACEBO") -> pd.DataFrame:
+    """TRTSDT/TRTEDT/TRTDURD: first and last valid exposure (complete dates only; MT.ADSL.TRTSDT/TRTEDT).
 
-    TRTEDT uses EXENDTC (EXSTDTC when missing), capped by the cut-off (MT.ADSL.TRTSDT/TRTEDT).
+    A valid dose is EXDOSE > 0, or EXDOSE = 0 for a placebo (EXTRT contains ``placebo_pattern``,
+    case-insensitive): the admiral ADSL template convention, so placebo subjects count as treated.
+    TRTEDT uses EXENDTC (EXSTDTC when missing), capped by the cut-off. TRTDURD = TRTEDT - TRTSDT + 1.
     """
-    dosed = ex[pd.to_numeric(ex["EXDOSE"], errors="coerce") > 0]
+    dose = pd.to_numeric(ex["EXDOSE"], errors="coerce")
+    placebo = ex["EXTRT"].astype("string").str.contains(placebo_pattern, case=False, regex=False).fillna(False)
+    dosed = ex[(dose > 0) | ((dose == 0) & placebo).to_numpy(dtype=bool)]
     start = dtc_date(dosed["EXSTDTC"])
     end = dtc_date(dosed["EXENDTC"]).fillna(start)
     if cutoff is not None:
@@ -59,19 +65,33 @@ def derive_var_agegr1(adsl: pd.DataFrame, *, cut: int = 65) -> pd.DataFrame:
     return adsl.assign(AGEGR1=group, AGEGR1N=pd.Series(np.where(age.isna(), np.nan, np.where(age < cut, 1, 2)), index=adsl.index).astype("Int64"))
 
 
-def derive_vars_populations(adsl: pd.DataFrame, dm: pd.DataFrame, tu: pd.DataFrame, gf: pd.DataFrame) -> pd.DataFrame:
-    """ENRLFL, SAFFL, FASFL, EFFFL, BMEVLFL (MT.ADSL.ENRLFL ... BMEVLFL)."""
-    arm = _by_subject(adsl, dm.set_index("USUBJID")["ARMCD"])
-    enrolled = arm.notna() & adsl["ARMNRS"].ne("SCREEN FAILURE")
+NOT_ASSIGNED_ARMCD = ("SCRNFAIL", "NOTASSGN")
+"""ARMCD values of subjects never assigned, in SDTMIG 3.1.x studies (before ARMNRS)."""
+
+
+def derive_vars_populations(adsl: pd.DataFrame, dm: pd.DataFrame, tu: pd.DataFrame | None = None,
+                            gf: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ENRLFL, SAFFL, FASFL, EFFFL, BMEVLFL (MT.ADSL.ENRLFL ... BMEVLFL).
+
+    Enrolled: assigned to an arm (ARMCD present, ARMNRS not SCREEN FAILURE, per SDTMIG 3.4
+    section 5.2; or, in older studies, ARMCD not SCRNFAIL/NOTASSGN). Safety: treated (TRTSDT).
+    Full analysis: enrolled and treated. Efficacy: full analysis with a baseline target lesion
+    (TU, on or before first dose). Biomarker-evaluable: full analysis with an NGS result (GF
+    not NOT DONE). Without TU or GF nobody is efficacy- or biomarker-evaluable.
+    """
+    armcd = _by_subject(adsl, dm.set_index("USUBJID")["ARMCD"])
+    enrolled = armcd.notna() & ~armcd.str.upper().isin(NOT_ASSIGNED_ARMCD)
+    if "ARMNRS" in adsl.columns:
+        enrolled &= adsl["ARMNRS"].ne("SCREEN FAILURE")
     treated = adsl["TRTSDT"].notna()
-    baseline = tu[(tu["TUSTRESC"] == "TARGET") & tu["TUEVAL"].eq("INVESTIGATOR")]
-    base_date = dtc_date(baseline["TUDTC"])
-    first_dose = baseline["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
-    measurable = set(baseline.loc[(base_date <= first_dose).to_numpy(), "USUBJID"])
-    evaluable = gf
-    if "GFSTAT" in gf.columns:
-        evaluable = gf[gf["GFSTAT"].ne("NOT DONE")]
-    tested = set(evaluable["USUBJID"])
+    measurable: set = set()
+    if tu is not None:
+        baseline = tu[(tu["TUSTRESC"] == "TARGET") & tu["TUEVAL"].eq("INVESTIGATOR")]
+        first_dose = baseline["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
+        measurable = set(baseline.loc[(dtc_date(baseline["TUDTC"]) <= first_dose).to_numpy(), "USUBJID"])
+    tested: set = set()
+    if gf is not None:
+        tested = set((gf[gf["GFSTAT"].ne("NOT DONE")] if "GFSTAT" in gf.columns else gf)["USUBJID"])
     fas = enrolled & treated
     return adsl.assign(ENRLFL=_yn(enrolled), SAFFL=_yn(treated), FASFL=_yn(fas),
                        EFFFL=_yn(fas & adsl["USUBJID"].isin(measurable)), BMEVLFL=_yn(fas & adsl["USUBJID"].isin(tested)))
@@ -138,8 +158,13 @@ def derive_vars_substance(adsl: pd.DataFrame, su: pd.DataFrame, *, substances: M
     return out
 
 
-def _disposition(ds: pd.DataFrame, scat: Sequence[str], cutoff: dt.date | None) -> pd.DataFrame:
-    events = ds[(ds["DSCAT"] == "DISPOSITION EVENT") & ds["DSSCAT"].isin(list(scat))].assign(_date=lambda d: dtc_date(d["DSSTDTC"]))
+def _disposition(ds: pd.DataFrame, scat: Sequence[str] | None, cutoff: dt.date | None) -> pd.DataFrame:
+    """Disposition events (DSCAT DISPOSITION EVENT) of the subcategories ``scat`` (any when None)
+    on or before the cut-off, with their date in ``_date``."""
+    chosen = ds["DSCAT"] == "DISPOSITION EVENT"
+    if scat is not None:
+        chosen &= ds["DSSCAT"].isin(list(scat))
+    events = ds[chosen].assign(_date=lambda d: dtc_date(d["DSSTDTC"]))
     if cutoff is not None:
         events = events[events["_date"] <= pd.Timestamp(cutoff)]
     return events
@@ -161,9 +186,17 @@ def derive_vars_end_of_treatment(adsl: pd.DataFrame, ds: pd.DataFrame, *, drugs:
                        DCTREAS=decod.where(status == "DISCONTINUED"))
 
 
-def derive_vars_end_of_study(adsl: pd.DataFrame, ds: pd.DataFrame, *, cutoff: dt.date | None) -> pd.DataFrame:
-    """EOSSTT/EOSDT/DCSREAS from the study-participation disposition event (MT.ADSL.EOS)."""
-    events = _disposition(ds, ["STUDY PARTICIPATION"], cutoff)
+def derive_vars_end_of_study(adsl: pd.DataFrame, ds: pd.DataFrame, *, cutoff: dt.date | None,
+                             scat: Sequence[str] | None = ("STUDY PARTICIPATION",)) -> pd.DataFrame:
+    """EOSSTT/EOSDT/DCSREAS from the last end-of-study disposition event (MT.ADSL.EOS).
+
+    The end-of-study events are the disposition events of subcategory ``scat`` (SDTMIG 3.4
+    section 6.2.4: DSSCAT tells apart the epochs' dispositions); ``None`` takes every
+    disposition event, for studies with one disposition per subject and no DSSCAT. COMPLETED
+    when the event's DSDECOD is COMPLETED, else DISCONTINUED with DCSREAS = DSDECOD; ONGOING
+    without an event on or before the cut-off.
+    """
+    events = _disposition(ds, scat, cutoff)
     last = events.sort_values(["USUBJID", "_date", "DSSEQ"], kind="mergesort").drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
     decod = _by_subject(adsl, last["DSDECOD"])
     status = np.where(decod.isna(), "ONGOING", np.where(decod == "COMPLETED", "COMPLETED", "DISCONTINUED"))
@@ -202,17 +235,53 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, sources: Sequence[tuple[pd.DataFrame
     return adsl.assign(LSTALVDT=adsl["DTHDT"].fillna(alive) if "DTHDT" in adsl else alive, _LASTCONT=alive)
 
 
-def derive_vars_death(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame, *, cutoff: dt.date | None) -> pd.DataFrame:
-    """DTHDT/DTHDTF (imputed first of month/year, not before the last contact) and DTHCAUS."""
+@dataclass(frozen=True)
+class DeathCauseSource:
+    """Where a cause of death may be recorded: rows of ``domain`` where ``variable`` equals
+    ``value``; the cause is ``cause`` and the record's date ``date`` (a --DTC)."""
+
+    domain: str
+    variable: str
+    value: str
+    cause: str
+    date: str
+
+
+def derive_vars_death(adsl: pd.DataFrame, dm: pd.DataFrame, *, cutoff: dt.date | None) -> pd.DataFrame:
+    """DTHDT/DTHDTF from DM.DTHDTC: a partial date is imputed to the first of the month (or of
+    January), not before the last contact (MT.ADSL.DTHDT; admiral ``derive_vars_dt`` with
+    ``min_dates``); a death after the cut-off is not a death at the cut-off."""
     dtc = _by_subject(adsl, dm.set_index("USUBJID")["DTHDTC"]).reset_index(drop=True)
     date, flag = compute_dt(dtc, highest_imputation="M", date_imputation="first",
                             min_dates=adsl["_LASTCONT"].reset_index(drop=True) if "_LASTCONT" in adsl else None)
     if cutoff is not None:
         keep = date <= pd.Timestamp(cutoff)
         date, flag = date.where(keep), flag.where(keep)
-    deaths = ds[ds["DSDECOD"] == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")["DSTERM"]
-    out = adsl.assign(DTHDT=date.to_numpy(), DTHDTF=flag.to_numpy())
-    return out.assign(DTHCAUS=_by_subject(out, deaths).where(out["DTHDT"].notna()))
+    return adsl.assign(DTHDT=date.to_numpy(), DTHDTF=flag.to_numpy())
+
+
+def derive_var_dthcaus(adsl: pd.DataFrame, sdtm: Mapping[str, pd.DataFrame], sources: Sequence[DeathCauseSource]) -> pd.DataFrame:
+    """DTHCAUS for subjects with DTHDT: the cause from the first source (in the order given) that
+    records one for the subject, its earliest record within that source (MT.ADSL.DTHCAUS).
+
+    This is admiral's ``derive_vars_extreme_event(mode = "first", order = event_nr)`` of the ADSL
+    template, e.g. sources DD (DDTESTCD PRCDTH -> DDSTRESC), AE (AEOUT FATAL -> AEDECOD), DS
+    (DSDECOD DEATH -> DSTERM). Sources whose domain or variables are absent are skipped.
+    """
+    found = []
+    for priority, source in enumerate(sources):
+        data = sdtm.get(source.domain)
+        if data is None or not {source.variable, source.cause, "USUBJID"} <= set(data.columns):
+            continue
+        rows = data[data[source.variable].eq(source.value) & data[source.cause].notna()]
+        date = dtc_date(rows[source.date]) if source.date in rows.columns else pd.Series(pd.NaT, index=rows.index)
+        found.append(pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "_priority": priority,
+                                   "_date": date.to_numpy(), "DTHCAUS": rows[source.cause].to_numpy()}))
+    if not found:
+        return adsl.assign(DTHCAUS=None)
+    causes = pd.concat(found, ignore_index=True).sort_values(["USUBJID", "_priority", "_date"], kind="mergesort", na_position="last")
+    first = causes.drop_duplicates("USUBJID").set_index("USUBJID")["DTHCAUS"]
+    return adsl.assign(DTHCAUS=_by_subject(adsl, first).where(adsl["DTHDT"].notna()))
 
 
 def create_adsl(
@@ -228,9 +297,11 @@ def create_adsl(
     substances: Mapping[str, str],
     age_group_cut: int = 65,
     pdl1_cuts: tuple[float, float] = (1.0, 10.0),
+    death_causes: Sequence[DeathCauseSource] = (),
 ) -> pd.DataFrame:
     """ADSL from the SDTM domains (name -> frame). ``new_therapy``: (domain, category variable,
-    categories, start --DTC) per source of new anticancer therapy."""
+    categories, start --DTC) per source of new anticancer therapy; ``death_causes`` the
+    DTHCAUS sources in priority order."""
     dm = sdtm["DM"]
     adsl = dm[[c for c in DM_KEEP if c in dm.columns]].copy()
     adsl["SITENAM"] = adsl["SITEID"].map(study_sites)
@@ -253,7 +324,8 @@ def create_adsl(
                        (sdtm["RS"], "RSDTC"), (sdtm["TR"], "TRDTC"), (sdtm["DS"][sdtm["DS"]["DSDECOD"] != "DEATH"], "DSSTDTC"),
                        (alive_ss, "SSDTC")]
     adsl = derive_var_lstalvdt(adsl.drop(columns=[c for c in ("DTHDT",) if c in adsl]), contact_sources, cutoff=cutoff)
-    adsl = derive_vars_death(adsl, dm, sdtm["DS"], cutoff=cutoff)
+    adsl = derive_vars_death(adsl, dm, cutoff=cutoff)
+    adsl = derive_var_dthcaus(adsl, sdtm, death_causes)
     adsl["DTHFL"] = np.where(adsl["DTHDT"].notna(), "Y", None)
     adsl["LSTALVDT"] = adsl["DTHDT"].fillna(adsl["_LASTCONT"])
     adsl["DCUTDT"] = pd.Timestamp(cutoff)

@@ -17,7 +17,7 @@ from adam.adae import compute_drug_codes, create_adae
 from adam.adbm import create_adbm
 from adam.adex import compute_drug_plans, create_adex
 from adam.adrs import create_adrs
-from adam.adsl import create_adsl, derive_vars_signature
+from adam.adsl import DeathCauseSource, create_adsl, derive_vars_signature
 from adam.adtr import create_adtr
 from adam.adtte import create_adtte, load_endpoints
 from adam.recist import ResponseRules
@@ -34,6 +34,8 @@ ADSL_SCHEMA = {
         "values": {"type": "list", "required": True, "schema": {"type": "string"}}, "start": {"type": "string", "required": True}}}},
     "metastatic_site_flags": {"type": "dict", "required": True, "valuesrules": {"type": "string"}},
     "substances": {"type": "dict", "required": True, "valuesrules": {"type": "string"}},
+    "death_cause_sources": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
+        key: {"type": "string", "required": True} for key in ("domain", "variable", "value", "cause", "date")}}},
 }
 
 
@@ -61,6 +63,7 @@ def build_adam(sdtm: Mapping[str, pd.DataFrame], study: Study, *, cutoff: dt.dat
         new_therapy=[(t["domain"], t["variable"], t["values"], t["start"]) for t in config["new_anticancer_therapy"]],
         site_flags=config["metastatic_site_flags"], substances=config["substances"],
         age_group_cut=config["age_group_cut"], pdl1_cuts=tuple(config["pdl1_cuts"]),
+        death_causes=[DeathCauseSource(**source) for source in config["death_cause_sources"]],
     )
     adbm = create_adbm(sdtm["GF"], adsl)
     adsl = derive_vars_signature(adsl, adbm)
