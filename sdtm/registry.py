@@ -9,6 +9,7 @@ from __future__ import annotations
 from sdtm.ae import map_ae
 from sdtm.build import Mapper
 from sdtm.cm import map_cm
+from sdtm.dd import map_dd
 from sdtm.dm import map_dm
 from sdtm.ds import map_ds
 from sdtm.ex import map_ex
@@ -47,6 +48,7 @@ MAPPERS: tuple[tuple[str, Mapper], ...] = (
     ("GF", map_gf),
     ("MI", map_mi),
     ("SS", map_ss),
+    ("DD", map_dd),
     ("TE", map_te),
     ("TA", map_ta),
     ("TV", map_tv),

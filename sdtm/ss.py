@@ -5,7 +5,7 @@ cause). One SS record per contact: SSTESTCD SURVSTAT, SSORRES the status as writ
 through value map SSSTRESC (CDISC SSTATRS: Alive -> ALIVE, Dead -> DEAD, Lost to follow-up ->
 UNKNOWN), SSDTC the contact date, VISIT/VISITNUM of the follow-up visit, SSDY, EPOCH from SE.
 Contacts after the data cut-off are excluded. The death date and cause on the same row are read
-by DM (DTHDTC) and DS (death disposition) directly from the form.
+by DM (DTHDTC), DS (death disposition) and DD (primary cause of death) directly from the form.
 """
 
 from __future__ import annotations
