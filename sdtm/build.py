@@ -80,7 +80,7 @@ def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path
         dataset = spec.dataset(name)
         written[name] = write_xpt(data, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp)
         findings.append(check_dataset(written[name], dataset, spec.codelists, spec.value_level))
-        write_dataset_json(data, folder / f"{name.lower()}.json", dataset, json_context)
+        write_dataset_json(written[name], folder / f"{name.lower()}.json", dataset, json_context)
     frames = [f for f in findings if not f.empty]
     return written, (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "row", "variable", "value", "rule", "severity", "message"]))
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from specs.errors import WriteProblem
 from specs.model import DatasetSpec, VariableSpec
+from specs.values import is_text
 
 SAS_EPOCH = dt.date(1960, 1, 1)
 _SAS_EPOCH64 = np.datetime64("1960-01-01", "D")
@@ -64,8 +65,21 @@ def _as_character(series: pd.Series) -> pd.Series:
                 return None
             return str(int(value)) if float(value).is_integer() else repr(float(value))
         return series.map(text).astype(object)
+    if is_text(series):
+        return _with_none(series)
     out = series.astype(object).where(series.notna(), None)
     return out.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(object)
+
+
+def _with_none(series: pd.Series) -> pd.Series:
+    """A text column as an object column with None for every missing value (NaN, NA)."""
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if not missing.any() and series.dtype == object:
+        return series
+    values = values.copy()
+    values[missing] = None
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def conform_to_spec(data: pd.DataFrame, spec: DatasetSpec) -> tuple[pd.DataFrame, list[WriteProblem]]:
@@ -83,7 +97,9 @@ def conform_to_spec(data: pd.DataFrame, spec: DatasetSpec) -> tuple[pd.DataFrame
                                               dtype="float64" if var.is_numeric else object)
             continue
         series = data[var.name]
-        if var.is_numeric:
+        if var.is_numeric and series.dtype == "float64":
+            columns[var.name] = series  # already a SAS number (dates included)
+        elif var.is_numeric:
             kind = date_kind(var)
             try:
                 columns[var.name] = to_sas_numeric(series, kind) if kind else pd.to_numeric(series, errors="raise").astype("float64")

@@ -20,9 +20,11 @@ Checks never raise for bad data; they report. The rules:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from specs.model import Codelist, DatasetSpec, ValueLevelSpec, WhereCondition
+from specs.model import Codelist, DatasetSpec, ValueLevelSpec, VariableSpec, WhereCondition
+from specs.values import TextColumn, compute_blank, compute_byte_length, text_column
 
 FINDING_COLUMNS = ["dataset", "row", "variable", "value", "rule", "severity", "message"]
 
@@ -39,6 +41,14 @@ RULES: dict[str, tuple[str, str]] = {
     "SPEC0010": ("Error", "Key variables do not identify records uniquely"),
 }
 """Rule id -> (severity, message)."""
+
+
+_NO_FINDINGS = pd.DataFrame(columns=FINDING_COLUMNS)
+
+
+def _no_findings() -> pd.DataFrame:
+    """An empty findings frame (a copy: building a DataFrame costs more than copying one)."""
+    return _NO_FINDINGS.copy()
 
 
 def _finding(dataset: str, rule: str, variable: str | None = None, row=None, value=None, detail: str = "") -> dict:
@@ -70,14 +80,6 @@ def _row_findings(dataset: str, rule: str, variable: str, values: pd.Series, det
     )
 
 
-def _is_null(series: pd.Series) -> pd.Series:
-    """Null, or a blank string (SAS does not distinguish a blank character value from missing)."""
-    null = series.isna()
-    if series.dtype == object:
-        null |= series.map(lambda v: isinstance(v, str) and not v.strip())
-    return null
-
-
 def check_structure(data: pd.DataFrame, spec: DatasetSpec) -> list[dict]:
     """SPEC0001-0004: variables present, absent and their order."""
     findings = []
@@ -95,29 +97,81 @@ def check_structure(data: pd.DataFrame, spec: DatasetSpec) -> list[dict]:
     return findings
 
 
-def _codelist_findings(dataset: str, variable: str, values: pd.Series, codelist: Codelist) -> pd.DataFrame:
-    present = values[~_is_null(values)]
-    if present.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    allowed = codelist.values
-    text = present.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-    outside = present[~text.isin(allowed)]
-    if outside.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+def _codelist_text(value: object) -> str:
+    """A value as codelist text: whole floats without ``.0``."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _outside_codelist(values: pd.Series, null: np.ndarray, allowed: frozenset[str] | set[str],
+                      column: TextColumn | None) -> np.ndarray:
+    """True where a present value is not a term (its text, :func:`_codelist_text`, not in ``allowed``)."""
+    if column is not None:
+        inside = column.is_in(allowed)
+    else:
+        inside = values.map(_codelist_text).isin(allowed).to_numpy(dtype=bool)
+    return ~null & ~inside
+
+
+def _codelist_findings(dataset: str, variable: str, values: pd.Series, codelist: Codelist,
+                       column: TextColumn | None = None) -> pd.DataFrame | None:
+    """SPEC0008/SPEC0009 findings of the values outside a codelist (None when there are none).
+
+    ``column``: ``values`` already factorized (:func:`specs.values.text_column`), to reuse.
+    """
+    column = column or text_column(values)
+    outside = _outside_codelist(values, compute_blank(values, column), codelist.values, column)
+    if not outside.any():
+        return None
     rule = "SPEC0009" if codelist.extensible else "SPEC0008"
-    return _row_findings(dataset, rule, variable, outside, f"codelist {codelist.id}")
+    return _row_findings(dataset, rule, variable, values[outside], f"codelist {codelist.id}")
+
+
+def _where_hits(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+    """True where a value's text (``str(value)``; None never matches, NaN prints ``nan``) is
+    one of ``values``: once per distinct text value, record by record only where missing."""
+    factorized = text_column(column)
+    if factorized is None:
+        return column.astype(object).map(lambda v: None if v is None else str(v)).isin(values).to_numpy(dtype=bool)
+    hits = factorized.is_in(frozenset(values))
+    if factorized.missing.any():
+        hits[factorized.missing] = [v is not None and str(v) in values
+                                    for v in column.to_numpy(dtype=object)[factorized.missing]]
+    return hits
 
 
 def where_mask(data: pd.DataFrame, where: tuple[WhereCondition, ...]) -> pd.Series:
     """Rows where every condition of a value-level where clause holds."""
-    mask = pd.Series(True, index=data.index)
+    mask = np.ones(len(data), dtype=bool)
     for condition in where:
         if condition.variable not in data.columns:
             return pd.Series(False, index=data.index)
-        column = data[condition.variable].astype(object).map(lambda v: None if v is None else str(v))
-        hit = column.isin(condition.values)
+        hit = _where_hits(data[condition.variable], condition.values)
         mask &= ~hit if condition.comparator in ("NE", "NOTIN") else hit
-    return mask
+    return pd.Series(mask, index=data.index)
+
+
+def _variable_findings(data: pd.DataFrame, dataset: str, var: VariableSpec,
+                       codelists: dict[str, Codelist]) -> list[pd.DataFrame | None]:
+    """SPEC0005-0009 on one variable present in the data."""
+    series = data[var.name]
+    column = text_column(series)
+    null = compute_blank(series, column)
+    frames: list[pd.DataFrame | None] = []
+    if var.core == "Req" and null.any():
+        frames.append(_row_findings(dataset, "SPEC0005", var.name, series[null]))
+    if var.is_numeric:
+        if not pd.api.types.is_numeric_dtype(series):
+            numbers = pd.to_numeric(series, errors="coerce")
+            bad = series[numbers.isna().to_numpy() & ~null]
+            if not bad.empty:
+                frames.append(_row_findings(dataset, "SPEC0006", var.name, bad))
+    elif var.length is not None and (series.dtype == object or isinstance(series.dtype, pd.CategoricalDtype)):
+        long = series[~null & (compute_byte_length(series, column) > var.length)]
+        if not long.empty:
+            frames.append(_row_findings(dataset, "SPEC0007", var.name, long, f"length {var.length}"))
+    if var.codelist and var.codelist in codelists:
+        frames.append(_codelist_findings(dataset, var.name, series, codelists[var.codelist], column))
+    return frames
 
 
 def check_values(
@@ -127,33 +181,16 @@ def check_values(
     value_level: tuple[ValueLevelSpec, ...] = (),
 ) -> list[pd.DataFrame]:
     """SPEC0005-0009: nulls, types, lengths and codelists, one vectorised pass per variable."""
-    frames: list[pd.DataFrame] = []
+    frames: list[pd.DataFrame | None] = []
     for var in spec.variables:
-        if var.name not in data.columns:
-            continue
-        series = data[var.name]
-        null = _is_null(series)
-        if var.core == "Req" and null.any():
-            frames.append(_row_findings(spec.name, "SPEC0005", var.name, series[null]))
-        if var.is_numeric:
-            if not pd.api.types.is_numeric_dtype(series):
-                numbers = pd.to_numeric(series, errors="coerce")
-                bad = series[numbers.isna() & ~null]
-                if not bad.empty:
-                    frames.append(_row_findings(spec.name, "SPEC0006", var.name, bad))
-        elif var.length is not None and series.dtype == object:
-            lengths = series[~null].map(lambda v: len(str(v).encode("utf-8")))
-            long = series[lengths[lengths > var.length].index]
-            if not long.empty:
-                frames.append(_row_findings(spec.name, "SPEC0007", var.name, long, f"length {var.length}"))
-        if var.codelist and var.codelist in codelists:
-            frames.append(_codelist_findings(spec.name, var.name, series, codelists[var.codelist]))
+        if var.name in data.columns:
+            frames += _variable_findings(data, spec.name, var, codelists)
     for vlm in value_level:
         if vlm.dataset != spec.name or not vlm.codelist or vlm.codelist not in codelists or vlm.variable not in data.columns:
             continue
         mask = where_mask(data, vlm.where)
         frames.append(_codelist_findings(spec.name, vlm.variable, data.loc[mask, vlm.variable], codelists[vlm.codelist]))
-    return [f for f in frames if not f.empty]
+    return [f for f in frames if f is not None and not f.empty]
 
 
 def check_keys(data: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
@@ -161,12 +198,18 @@ def check_keys(data: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
 
     Not checked when a key variable is absent (SPEC0002/0003 report that instead).
     """
+    found = _key_findings(data, spec)
+    return _no_findings() if found is None else found
+
+
+def _key_findings(data: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame | None:
+    """:func:`check_keys`, None when there is nothing to report."""
     keys = list(spec.keys)
     if not keys or data.empty or any(k not in data.columns for k in keys):
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+        return None
     duplicated = data.duplicated(subset=keys, keep="first")
     if not duplicated.any():
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+        return None
     values = data.loc[duplicated, keys].astype(str).agg("|".join, axis=1)
     return _row_findings(spec.name, "SPEC0010", ", ".join(keys), values)
 
@@ -177,13 +220,18 @@ def check_dataset(
     codelists: dict[str, Codelist],
     value_level: tuple[ValueLevelSpec, ...] = (),
 ) -> pd.DataFrame:
-    """All spec checks on one dataset; a findings frame with :data:`FINDING_COLUMNS`."""
-    data = data.reset_index(drop=True)
-    frames = [pd.DataFrame(check_structure(data, spec), columns=FINDING_COLUMNS)]
+    """All spec checks on one dataset; a findings frame with :data:`FINDING_COLUMNS`.
+
+    Character columns may be object columns or Categoricals (as the rule engine holds them).
+    """
+    if not data.index.equals(pd.RangeIndex(len(data))):
+        data = data.reset_index(drop=True)
+    structure = check_structure(data, spec)
+    frames = [pd.DataFrame(structure, columns=FINDING_COLUMNS)] if structure else []
     frames += check_values(data, spec, codelists, value_level)
-    frames.append(check_keys(data, spec))
-    frames = [f for f in frames if not f.empty]
+    frames.append(_key_findings(data, spec))
+    frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
+        return _no_findings()
     findings = pd.concat(frames, ignore_index=True)
     return findings[FINDING_COLUMNS]

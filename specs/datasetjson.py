@@ -16,13 +16,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from specs.conform import SAS_EPOCH, conform_to_spec, date_kind
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.model import DatasetSpec, VariableSpec
+from specs.values import compute_byte_length, is_text
 
 DATASET_JSON_VERSION = "1.1.0"
+_SAS_EPOCH_DATETIME = dt.datetime(1960, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -50,21 +53,78 @@ def _data_type(var: VariableSpec) -> tuple[str, str | None]:
     return "string", None
 
 
+def _sas_date(value: float) -> str:
+    """A SAS date (days since 1960-01-01) as ISO 8601 text."""
+    return (SAS_EPOCH + dt.timedelta(days=int(value))).isoformat()
+
+
+def _sas_datetime(value: float) -> str:
+    """A SAS datetime (seconds since 1960-01-01T00:00) as ISO 8601 text, to the second."""
+    return (_SAS_EPOCH_DATETIME + dt.timedelta(seconds=float(value))).isoformat(timespec="seconds")
+
+
+def _sas_time(value: float) -> str:
+    """A SAS time (seconds since midnight) as ISO 8601 text."""
+    return (_SAS_EPOCH_DATETIME + dt.timedelta(seconds=float(value))).time().isoformat()
+
+
+_DATE_TEXT = {"date": _sas_date, "datetime": _sas_datetime, "time": _sas_time}
+"""ISO 8601 text of a SAS date, datetime or time number, by :func:`specs.conform.date_kind`."""
+
+
+def _by_distinct_number(values: np.ndarray, func) -> list:
+    """``func`` of each number, evaluated once per distinct value; None where NaN."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = [func(u) for u in uniques]
+    table[-1] = None
+    return table[codes].tolist()
+
+
+def _whole_as_int(value: float) -> int | float | None:
+    """An integer variable's value: a whole number as int, NaN as None, anything else as it is."""
+    if math.isnan(value):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _text_values(series: pd.Series) -> list:
+    """Text values as they are, None for None; other missing values print as text (``nan``)."""
+    if not is_text(series):
+        return [None if v is None else str(v) for v in series]
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = [None if v is None else str(v) for v in values[missing]]
+    return values.tolist()
+
+
 def _json_values(series: pd.Series, var: VariableSpec) -> list:
-    """Column values as JSON-ready Python objects (None for missing)."""
+    """Column values as JSON-ready Python objects (None for missing).
+
+    Numeric columns are float64 (:func:`specs.conform.conform_to_spec`): dates, datetimes and
+    times become ISO 8601 text once per distinct value; integers lose a whole number's ``.0``.
+    """
     kind = date_kind(var) if var.is_numeric else None
-    if kind == "date":
-        return [None if pd.isna(v) else (SAS_EPOCH + dt.timedelta(days=int(v))).isoformat() for v in series]
-    if kind == "datetime":
-        base = dt.datetime(1960, 1, 1)
-        return [None if pd.isna(v) else (base + dt.timedelta(seconds=float(v))).isoformat(timespec="seconds") for v in series]
-    if kind == "time":
-        return [None if pd.isna(v) else (dt.datetime(1960, 1, 1) + dt.timedelta(seconds=float(v))).time().isoformat() for v in series]
+    if kind:
+        return _by_distinct_number(series.to_numpy(dtype="float64"), _DATE_TEXT[kind])
     if var.data_type == "integer":
-        return [None if pd.isna(v) else (int(v) if float(v).is_integer() else float(v)) for v in series]
+        return [_whole_as_int(v) for v in series.to_numpy(dtype="float64").tolist()]
     if var.is_numeric:
-        return [None if pd.isna(v) else float(v) for v in series]
-    return [None if v is None else str(v) for v in series]
+        values = series.to_numpy(dtype="float64")
+        out = values.tolist()
+        for position in np.flatnonzero(np.isnan(values)):
+            out[position] = None
+        return out
+    return _text_values(series)
+
+
+def _longest(series: pd.Series) -> int:
+    """UTF-8 bytes of the longest value, at least 1 (Dataset-JSON ``length``)."""
+    lengths = compute_byte_length(series)
+    present = lengths[~np.isnan(lengths)]
+    return int(max(present.max(), 1)) if len(present) else 1
 
 
 def _column(var: VariableSpec, series: pd.Series, spec: DatasetSpec) -> dict:
@@ -73,8 +133,7 @@ def _column(var: VariableSpec, series: pd.Series, spec: DatasetSpec) -> dict:
     if target:
         column["targetDataType"] = target
     if not var.is_numeric:
-        longest = series.dropna().map(lambda s: len(s.encode("utf-8"))).max() if series.notna().any() else 1
-        column["length"] = int(max(longest, 1))
+        column["length"] = _longest(series)
     if var.display_format:
         column["displayFormat"] = var.display_format
     if var.name in spec.keys:
@@ -114,23 +173,43 @@ def build_dataset_json(data: pd.DataFrame, spec: DatasetSpec, context: JsonConte
     return document
 
 
+def _non_finite(values: tuple) -> list[int]:
+    """Positions of non-finite floats (NaN, inf) among a column's values."""
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable values (lists, dicts): look at every one
+        distinct = values
+    bad = [v for v in distinct if isinstance(v, float) and not math.isfinite(v)]
+    if not bad:
+        return []
+    return [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
+
+
 def check_structure(document: dict) -> None:
-    """The checks Dataset-JSON readers rely on; raise DatasetWriteError naming each failure."""
+    """The checks Dataset-JSON readers rely on; raise DatasetWriteError naming each failure.
+
+    Unique column names; ``records`` equal to the number of rows; every row as long as
+    ``columns`` (the first short or long row is reported, and rows after it are not checked);
+    numbers finite (missing is null), checked column by column over distinct values.
+    """
     name = document.get("name", "?")
     problems: list[WriteProblem] = []
     columns = document["columns"]
+    rows = document["rows"]
     names = [c["name"] for c in columns]
     if len(set(names)) != len(names):
         problems.append(WriteProblem(name, None, None, names, "duplicate column names"))
-    if document["records"] != len(document["rows"]):
+    if document["records"] != len(rows):
         problems.append(WriteProblem(name, None, None, document["records"], "records differs from the number of rows"))
-    for index, row in enumerate(document["rows"]):
-        if len(row) != len(columns):
-            problems.append(WriteProblem(name, None, index, len(row), f"row has {len(row)} values for {len(columns)} columns"))
-            break
-        for value, column in zip(row, columns):
-            if isinstance(value, float) and not math.isfinite(value):
-                problems.append(WriteProblem(name, column["name"], index, value, "numbers must be finite (missing is null)"))
+    wrong = [i for i, row in enumerate(rows) if len(row) != len(columns)]
+    checked = rows[:wrong[0]] if wrong else rows
+    found = sorted((i, j) for j, values in enumerate(zip(*checked)) for i in _non_finite(values))
+    for index, position in found:
+        problems.append(WriteProblem(name, columns[position]["name"], index, rows[index][position],
+                                     "numbers must be finite (missing is null)"))
+    if wrong:
+        row = rows[wrong[0]]
+        problems.append(WriteProblem(name, None, wrong[0], len(row), f"row has {len(row)} values for {len(columns)} columns"))
     if problems:
         raise DatasetWriteError(problems)
 

@@ -1,6 +1,7 @@
 """SAS XPORT version 5 writer that applies the spec and refuses to change data silently.
 
-pyreadstat writes the file; this module does what pyreadstat does not:
+:func:`specs.xpt_v5.xpt_v5_bytes` encodes the file (the bytes pyreadstat would write, which
+remains the fallback for frames it does not cover); this module:
 - checks the FDA/XPT v5 limits first (names <= 8, labels <= 40, character values <= 200 bytes,
   ASCII only, dataset name = file name) and raises one :class:`DatasetWriteError` listing every
   violation with dataset, variable and row, where pyreadstat would truncate or write bad bytes;
@@ -26,6 +27,8 @@ import pyreadstat
 from specs.conform import date_kind, conform_to_spec
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.model import DatasetSpec
+from specs.values import text_column
+from specs.xpt_v5 import xpt_v5_bytes
 
 RECORD = 80
 MAX_NAME = 8
@@ -40,8 +43,9 @@ def sas_timestamp(moment: dt.datetime) -> bytes:
     return moment.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
 
 
-def _first_rows(mask: pd.Series, limit: int = 5) -> list[int]:
-    return [int(i) for i in np.flatnonzero(mask.to_numpy())[:limit]]
+def _first_rows(mask: np.ndarray, limit: int = 5) -> list[int]:
+    """Positions of the first ``limit`` True values."""
+    return [int(i) for i in np.flatnonzero(mask)[:limit]]
 
 
 def check_xpt_v5(data: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[WriteProblem]:
@@ -61,20 +65,25 @@ def check_xpt_v5(data: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[Writ
         label = labels.get(column, "")
         if len(label) > MAX_LABEL or not label.isascii():
             problems.append(WriteProblem(name, str(column), None, label, "label must be ASCII and at most 40 characters"))
-        series = data[column]
-        if series.dtype != object:
-            continue
+        if data[column].dtype == object:
+            problems += _value_problems(name, str(column), data[column])
+    return problems
+
+
+def _value_problems(name: str, column: str, series: pd.Series) -> list[WriteProblem]:
+    """The first five non-ASCII values and the first five values longer than 200 characters."""
+    factorized = text_column(series)
+    if factorized is None:
         text = series.dropna().astype(str)
-        if text.empty:
-            continue
-        ascii_ok = text.map(str.isascii)
-        for row in _first_rows(~ascii_ok):
-            idx = text.index[row]
-            problems.append(WriteProblem(name, str(column), int(idx), text.loc[idx], "value is not ASCII"))
-        too_long = text.str.len() > MAX_VALUE_BYTES
-        for row in _first_rows(too_long):
-            idx = text.index[row]
-            problems.append(WriteProblem(name, str(column), int(idx), text.loc[idx][:40] + "...", "value is longer than 200 bytes"))
+        not_ascii, too_long = ~text.map(str.isascii).to_numpy(dtype=bool), (text.str.len() > MAX_VALUE_BYTES).to_numpy()
+    else:
+        text = series
+        not_ascii = factorized.compute(lambda value: not value.isascii(), missing=False, dtype=bool)
+        too_long = factorized.compute(len, missing=0, dtype="int64") > MAX_VALUE_BYTES
+    problems = [WriteProblem(name, column, int(text.index[row]), text.iloc[row], "value is not ASCII")
+                for row in _first_rows(not_ascii)]
+    problems += [WriteProblem(name, column, int(text.index[row]), text.iloc[row][:40] + "...", "value is longer than 200 bytes")
+                 for row in _first_rows(too_long)]
     return problems
 
 
@@ -110,25 +119,35 @@ def write_xpt(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timest
         v.name: v.display_format for v in spec.variables
         if v.name in frame.columns and v.display_format and v.is_numeric and date_kind(v)
     }
+    stamp = sas_timestamp(timestamp)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(suffix=".xpt", dir=path.parent)
     os.close(handle)
     try:
-        pyreadstat.write_xport(
-            frame,
-            temp,
-            file_label=spec.label,
-            column_labels=labels,
-            table_name=spec.name,
-            file_format_version=5,
-            variable_format=formats or None,
-        )
-        raw = bytearray(Path(temp).read_bytes())
-        _stamp_headers(raw, sas_timestamp(timestamp))
-        Path(temp).write_bytes(bytes(raw))
+        raw = xpt_v5_bytes(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp)
+        if raw is None:
+            raw = _pyreadstat_bytes(frame, temp, spec, labels, formats, stamp)
+        Path(temp).write_bytes(raw)
         os.chmod(temp, 0o644)  # mkstemp creates owner-only files; datasets are shared outputs
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return frame
+
+
+def _pyreadstat_bytes(frame: pd.DataFrame, temp: str, spec: DatasetSpec, labels: list[str], formats: dict[str, str],
+                      stamp: bytes) -> bytes:
+    """The file pyreadstat writes (to ``temp``), with the configured header stamps."""
+    pyreadstat.write_xport(
+        frame,
+        temp,
+        file_label=spec.label,
+        column_labels=labels,
+        table_name=spec.name,
+        file_format_version=5,
+        variable_format=formats or None,
+    )
+    raw = bytearray(Path(temp).read_bytes())
+    _stamp_headers(raw, stamp)
+    return bytes(raw)

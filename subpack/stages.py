@@ -207,7 +207,7 @@ def write_defines(context: RunContext) -> None:
         folder = context.work / key
         path = write_define(standard, study, frames, folder / "define.xml", context=define_context)
         write_define_html(path, folder / "define.html")
-        problems = validate_define(path) + check_define_against_xpt(path, folder)
+        problems = validate_define(path) + check_define_against_xpt(path, folder, datasets=frames)
         for problem in problems[:20]:
             context.log.error(f"{key}/define.xml: {problem}")
         context.log.note(f"{key}/define.xml: {len(frames)} datasets; schema and data checks: {len(problems)} problem(s).")

@@ -24,6 +24,8 @@ from lxml import etree
 from specs.define.data import data_length, has_value, where_mask
 from specs.define.xml import define_bytes, defx, odm
 from specs.model import NUMERIC_TYPES, WhereCondition
+from specs.rules.xport import read_xport_meta
+from specs.values import text_column
 
 ARM_NS = "http://www.cdisc.org/ns/arm/v1.0"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -240,36 +242,60 @@ def _is_numeric(values: pd.Series) -> bool:
 def _item_problems(label: str, item: etree._Element, values: pd.Series, *, check_type: bool = True) -> list[str]:
     problems = []
     data_type = item.get("DataType")
-    numeric = _is_numeric(values)
-    if check_type and (data_type in NUMERIC_TYPES) != numeric and has_value(values).any():
+    column = text_column(values)
+    numeric = column is None and _is_numeric(values)
+    if check_type and (data_type in NUMERIC_TYPES) != numeric and has_value(values, column).any():
         kind = "numeric" if numeric else "character"
         problems.append(f"{label}: DataType {data_type} but the data are {kind}")
     declared = item.get("Length")
-    expected = data_length(values, data_type)
+    expected = data_length(values, data_type, column)
     if expected is not None and (declared is None or int(declared) != expected):
         problems.append(f"{label}: Length {declared} but the longest value in the data is {expected}")
     return problems
 
 
 
-def check_define_against_xpt(define: DefineSource, folder: Path | str) -> list[str]:
+def check_define_against_xpt(
+    define: DefineSource, folder: Path | str, *, datasets: Mapping[str, pd.DataFrame] | None = None
+) -> list[str]:
     """:func:`check_define_against_data` on the XPT files of ``folder``, plus each character
     variable's XPT storage width against its define.xml Length.
 
     Datasets are the ``*.xpt`` files of the folder (name = file stem, upper case); each is read
-    with pyreadstat (numeric dates kept as numbers).
+    with pyreadstat (numeric dates kept as numbers). A caller that has just written the files
+    passes the frames as written (the return values of :func:`specs.xpt.write_xpt`) as
+    ``datasets``: the data are then checked in memory and only the files' headers are read, for
+    the storage widths.
     """
+    tree = load_define(define)
+    if datasets is None:
+        frames, widths = _read_xpt_folder(Path(folder))
+    else:
+        frames, widths = dict(datasets), _xpt_widths(Path(folder))
+    return check_define_against_data(tree, frames) + _width_problems(tree, widths)
+
+
+def _read_xpt_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
+    """Frames and storage widths of every ``*.xpt`` of a folder, read with pyreadstat."""
     import pyreadstat
 
-    tree = load_define(define)
-    folder = Path(folder)
     frames: dict[str, pd.DataFrame] = {}
     widths: dict[str, dict[str, int]] = {}
     for path in sorted(folder.glob("*.xpt")):
         frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
         frames[path.stem.upper()] = frame
         widths[path.stem.upper()] = dict(meta.variable_storage_width)
-    problems = check_define_against_data(tree, frames)
+    return frames, widths
+
+
+def _xpt_widths(folder: Path) -> dict[str, dict[str, int]]:
+    """Storage widths of every ``*.xpt`` of a folder, from the NAMESTR headers only."""
+    return {path.stem.upper(): read_xport_meta(path).widths for path in sorted(folder.glob("*.xpt"))}
+
+
+def _width_problems(tree: etree._ElementTree, widths: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Character ItemDefs whose Length differs from the XPT storage width of their variable."""
+    problems = []
     items = {i.get("OID"): i for i in tree.getroot().iter(odm("ItemDef"))}
     for group in tree.getroot().iter(odm("ItemGroupDef")):
         name = group.get("Name")

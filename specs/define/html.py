@@ -11,6 +11,7 @@ relative to the folder of define.xml, as def:leaf hrefs are; PDF page references
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -271,12 +272,10 @@ def define_view(define: DefineSource) -> dict:
     return _Reader(tree.getroot()).view()
 
 
-def render_define_html(define: DefineSource) -> str:
-    """HTML page of a define.xml (a path or a tree), for reviewers; deterministic.
-
-    jinja2 with autoescape on: every label, comment and code text is escaped.
-    """
-    environment = jinja2.Environment(
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """The jinja2 environment of the templates, built once (it keeps compiled templates)."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         trim_blocks=True,
@@ -284,7 +283,14 @@ def render_define_html(define: DefineSource) -> str:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    return environment.get_template("define.html.j2").render(define_view(define))
+
+
+def render_define_html(define: DefineSource) -> str:
+    """HTML page of a define.xml (a path or a tree), for reviewers; deterministic.
+
+    jinja2 with autoescape on: every label, comment and code text is escaped.
+    """
+    return _environment().get_template("define.html.j2").render(define_view(define))
 
 
 def write_define_html(define: DefineSource, path: Path | str) -> Path:

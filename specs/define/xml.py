@@ -29,7 +29,7 @@ from lxml import etree
 
 from specs.conform import conform_to_spec
 from specs.define.context import CTPackage, DefineContext
-from specs.define.data import data_decimals, data_length, has_value, where_mask
+from specs.define.data import data_decimals, data_length, where_mask
 from specs.model import (
     Codelist,
     DatasetSpec,
@@ -41,6 +41,7 @@ from specs.model import (
     VariableSpec,
     WhereCondition,
 )
+from specs.values import compute_blank, text_column
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.1"
@@ -216,15 +217,16 @@ def _groups(standard: Standard, datasets: Mapping[str, pd.DataFrame]) -> list[_G
             if var.name not in frame.columns:
                 continue
             values = frame[var.name]
+            column = text_column(values)
             item = _Item(
                 oid=f"IT.{name}.{var.name}", dataset=name, name=var.name, label=var.label, data_type=var.data_type,
-                length=data_length(values, var.data_type),
+                length=data_length(values, var.data_type, column),
                 significant_digits=_significant_digits(var.significant_digits, var.data_type, values),
                 display_format=var.display_format, codelist=var.codelist, origin=var.origin, source=var.source,
                 pages=var.pages, predecessor=var.predecessor, comment=var.comment, method=var.method,
                 mandatory=var.mandatory,
             )
-            items.append((var, item, bool(has_value(values).any())))
+            items.append((var, item, not compute_blank(values, column).all()))
         groups.append(_Group(spec, frame, items))
     return groups
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,7 @@ def _valid_datetime(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)
 def is_iso8601_datetime(value: str, *, allow_interval: bool = True) -> bool:
     """One --DTC value: a (partial) ISO 8601 date/time, or an interval ``start/end``.
 
@@ -143,11 +145,13 @@ def after(start: pd.Series, end: pd.Series) -> pd.Series:
     s = _strip(start[both])
     e = _strip(end[both])
     simple = flag(s, lambda v: bool(_SIMPLE.match(v))) & flag(e, lambda v: bool(_SIMPLE.match(v)))
-    s, e = s[simple], e[simple]
-    width = np.minimum(s.str.len(), e.str.len())
-    for n in pd.unique(width):
-        rows = width.index[width == n]
-        result.loc[rows] = s.loc[rows].str[: int(n)] > e.loc[rows].str[: int(n)]
+    starts, ends = s[simple].to_numpy(dtype=str), e[simple].to_numpy(dtype=str)
+    width = np.minimum(np.char.str_len(starts), np.char.str_len(ends))
+    later = np.zeros(len(starts), dtype=bool)
+    for n in np.unique(width):
+        rows = width == n
+        later[rows] = starts[rows].astype(f"U{n}") > ends[rows].astype(f"U{n}")  # compare the first n characters
+    result.loc[s.index[simple.to_numpy()]] = later
     return result
 
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from specs import conformance
 from specs.rules.registry import (
     DATASET_LEVEL,
     Registry,
-    by_value,
+    byte_length,
     dataset_hit,
     dataset_hits,
     flag,
     hits,
     is_character,
+    longest_bytes,
     present,
 )
 
@@ -36,16 +36,10 @@ def _character_columns(data: pd.DataFrame) -> list[str]:
 
 
 def _byte_lengths(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(by_value(series, lambda v: len(str(v).encode("utf-8"))), errors="coerce").fillna(0)
+    """UTF-8 bytes of each value (0 where missing)."""
+    return byte_length(series).fillna(0)
 
 
-def _longest(series: pd.Series) -> int:
-    """Bytes of the longest present value (0 when all missing)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        used = series.cat.categories[np.unique(codes[codes >= 0])]
-        return max((len(str(v).encode("utf-8")) for v in used), default=0)
-    return int(_byte_lengths(series).max()) if len(series) else 0
 
 
 @META.rule("META0001", "Error", "Invalid variable name", standard="both")
@@ -80,9 +74,17 @@ def check_dataset_label(data, ds, ctx):
 def check_ascii(data, ds, ctx):
     """Character values are printable ASCII (SAS transport v5 carries no encoding). P21 SD1029;
     FDA Study Data Technical Conformance Guide (ASCII in SAS XPORT v5 files)."""
-    frames = [hits(data, flag(data[c], lambda v: not (str(v).isascii() and str(v).isprintable())), [c])
-              for c in _character_columns(data)]
-    return frames
+    return [hits(data, flag(data[c], lambda v: not (str(v).isascii() and str(v).isprintable())), [c])
+            for c in _character_columns(data) if not _printable_ascii(data[c])]
+
+
+def _printable_ascii(series: pd.Series) -> bool:
+    """True when a Categorical's categories are all printable ASCII (nothing for META0004 to
+    find), checked on their concatenation in one pass."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return False
+    text = "".join(map(str, series.cat.categories))
+    return text.isascii() and text.isprintable()
 
 
 @META.rule("META0005", "Error", "Character value is longer than 200 bytes", standard="both")
@@ -90,8 +92,7 @@ def check_value_length(data, ds, ctx):
     """Character values are at most 200 bytes; longer text is split (--TEST excepted cases go to
     SUPP--). FDA Study Data Technical Conformance Guide (SAS XPORT v5: 200-byte limit); SDTMIG 3.4
     section 4.5.3.2."""
-    frames = [hits(data, flag(data[c], lambda v: len(str(v).encode("utf-8")) > 200), [c]) for c in _character_columns(data)]
-    return frames
+    return [hits(data, _byte_lengths(data[c]) > 200, [c]) for c in _character_columns(data) if longest_bytes(data[c]) > 200]
 
 
 def _declared_lengths(ds, ctx) -> dict[str, int]:
@@ -110,7 +111,7 @@ def check_length_fits_data(data, ds, ctx):
     found = []
     for column in _character_columns(data):
         if column in declared:
-            longest = _longest(data[column])
+            longest = longest_bytes(data[column])
             if declared[column] > max(longest, 1):
                 found.append((column, f"length {declared[column]}, longest value {longest}"))
     if not found:
@@ -165,7 +166,7 @@ def check_values_fit_define_length(data, ds, ctx):
     frames = []
     for column in _character_columns(data):
         item = described.variables.get(column)
-        if item is not None and item.length:
+        if item is not None and item.length and longest_bytes(data[column]) > item.length:
             frames.append(hits(data, _byte_lengths(data[column]) > item.length, [column]))
     return frames
 
@@ -204,9 +205,7 @@ def _spec_findings(ds, ctx) -> pd.DataFrame:
     cache = ctx.cache.setdefault("spec_findings", {})
     if ds.name not in cache:
         spec, standard = ctx.spec(ds.name)
-        data = ctx.datasets[ds.name]
-        data = data.apply(lambda s: s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
-        cache[ds.name] = conformance.check_dataset(data, spec, standard.codelists, standard.value_level)
+        cache[ds.name] = conformance.check_dataset(ctx.datasets[ds.name], spec, standard.codelists, standard.value_level)
     return cache[ds.name]
 
 

@@ -185,6 +185,41 @@ def _as_text(value) -> str:
     return str(value).strip()
 
 
+def byte_length(series: pd.Series) -> pd.Series:
+    """UTF-8 bytes of each present value's text (NaN where missing), once per distinct value;
+    cached for Categoricals, which several rules measure (value length, define.xml Length)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _cached(series, "bytes", _categorical_bytes)
+    return pd.to_numeric(by_value(series, lambda v: len(str(v).encode("utf-8"))), errors="coerce")
+
+
+def _categorical_bytes(series: pd.Series) -> pd.Series:
+    """:func:`byte_length` of a Categorical, from its categories."""
+    table = np.append(_category_bytes(series), np.nan)
+    return pd.Series(table[series.array.codes], index=series.index)
+
+
+def _category_bytes(series: pd.Series) -> np.ndarray:
+    """UTF-8 bytes of each category of a Categorical, cached."""
+    array = series.array
+    key = (id(array), "category bytes")
+    entry = _CACHE.get(key)
+    if entry is None or entry[0] is not array:
+        entry = (array, np.array([len(str(c).encode("utf-8")) for c in array.categories], dtype="float64"))
+        _CACHE[key] = entry
+    return entry[1]
+
+
+def longest_bytes(series: pd.Series) -> int:
+    """UTF-8 bytes of the longest present value (0 when every value is missing); for a
+    Categorical, from the lengths of the categories in use."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.array.codes
+        used = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)) > 0
+        return int(_category_bytes(series)[used].max()) if used.any() else 0
+    return int(byte_length(series).fillna(0).max()) if len(series) else 0
+
+
 def by_value(series: pd.Series, func) -> pd.Series:
     """``func`` applied once per distinct present value, mapped back (NaN where missing)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -249,13 +284,36 @@ def dataset_hits(column: str, values) -> pd.DataFrame | None:
     return pd.DataFrame({column: values}, index=[DATASET_LEVEL] * len(values))
 
 
+def text_codes(series: pd.Series) -> np.ndarray:
+    """An integer per record, equal where the :func:`text` values are equal, -1 where missing;
+    cached for Categoricals."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _cached(series, "codes", _categorical_text_codes).to_numpy()
+    return pd.factorize(text(series), use_na_sentinel=True)[0]
+
+
+def _categorical_text_codes(series: pd.Series) -> pd.Series:
+    """:func:`text_codes` of a Categorical, from its categories."""
+    texts = pd.Series([_as_text(c) or np.nan for c in series.cat.categories], dtype=object)
+    table = np.append(pd.factorize(texts, use_na_sentinel=True)[0], -1)
+    return pd.Series(table[series.cat.codes.to_numpy()], index=series.index)
+
+
 def many_for_one(data: pd.DataFrame, key: str, value: str) -> pd.DataFrame | None:
-    """Records whose ``key`` has more than one distinct ``value`` in the dataset (both present)."""
-    k, v = text(data[key]), text(data[value])
-    both = k.notna() & v.notna()
-    counts = pd.DataFrame({"k": k[both], "v": v[both]}).drop_duplicates().groupby("k")["v"].nunique()
-    many = set(counts.index[counts > 1])
-    return hits(data, k.isin(many) & both, [key, value]) if many else None
+    """Records whose ``key`` has more than one distinct ``value`` in the dataset (both present).
+
+    Counted on integer codes of the values' text: distinct (key, value) pairs, then pairs per key.
+    """
+    keys, values = text_codes(data[key]), text_codes(data[value])
+    both = (keys >= 0) & (values >= 0)
+    if not both.any():
+        return None
+    width = np.int64(values.max()) + 1
+    pairs = np.unique(keys[both].astype(np.int64) * width + values[both])
+    many = np.bincount(pairs // width) > 1
+    if not many.any():
+        return None
+    return hits(data, both & many[np.where(both, keys, 0)], [key, value])
 
 
 def not_one_to_one(data: pd.DataFrame, left: str, right: str) -> pd.DataFrame | None:

@@ -14,7 +14,7 @@ missing values ``.``, ``.A``-``.Z``, ``._``). Only the first member of a file is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,8 @@ class XportMeta:
     formats: dict[str, str]
     lengths: dict[str, int]
     character: frozenset[str]
+    widths: dict[str, int] = field(default_factory=dict)
+    """Storage width of every variable (character: declared length; numeric: 2-8 bytes)."""
 
 
 def _header_at(raw: bytes, offset: int, kind: bytes) -> None:
@@ -98,9 +100,18 @@ def _namestrs(raw: bytes, start: int, count: int, size: int) -> list[dict]:
     return variables
 
 
-def read_xport(path: Path | str) -> tuple[pd.DataFrame, XportMeta]:
-    """Read the first member of an XPORT v5 file into a frame (strings as Categoricals)."""
-    raw = Path(path).read_bytes()
+@dataclass(frozen=True)
+class _Member:
+    """Where the first member of an XPORT file keeps its metadata and observations."""
+
+    name: str
+    label: str
+    variables: list[dict]
+    data_start: int
+
+
+def _member(raw: bytes) -> _Member:
+    """Parse the library, member, descriptor and NAMESTR headers of the first member."""
     _header_at(raw, 0, b"LIBRARY HEADER RECORD")
     member = 3 * RECORD
     _header_at(raw, member, b"MEMBER  HEADER RECORD")
@@ -116,7 +127,33 @@ def read_xport(path: Path | str) -> tuple[pd.DataFrame, XportMeta]:
     block = count * namestr_size
     obs_header = namestr_header + RECORD + (block + RECORD - 1) // RECORD * RECORD
     _header_at(raw, obs_header, b"OBS     HEADER RECORD")
-    data_start = obs_header + RECORD
+    return _Member(name, label, variables, obs_header + RECORD)
+
+
+def _meta(member: _Member) -> XportMeta:
+    """The member's metadata from its NAMESTR records."""
+    variables = member.variables
+    return XportMeta(
+        name=member.name,
+        label=member.label,
+        labels={v["name"]: v["label"] for v in variables},
+        formats={v["name"]: v["format"] for v in variables if v["format"] and not v["character"]},
+        lengths={v["name"]: v["length"] for v in variables if v["character"]},
+        character=frozenset(v["name"] for v in variables if v["character"]),
+        widths={v["name"]: v["length"] for v in variables},
+    )
+
+
+def read_xport_meta(path: Path | str) -> XportMeta:
+    """The metadata of the first member of an XPORT v5 file, without reading its observations."""
+    return _meta(_member(Path(path).read_bytes()))
+
+
+def read_xport(path: Path | str) -> tuple[pd.DataFrame, XportMeta]:
+    """Read the first member of an XPORT v5 file into a frame (strings as Categoricals)."""
+    raw = Path(path).read_bytes()
+    member = _member(raw)
+    variables, data_start = member.variables, member.data_start
     data_end = raw.find(_HEADER + b"MEMBER  HEADER RECORD", data_start)
     data_end = len(raw) if data_end < 0 else data_end
     width = sum(v["length"] for v in variables)
@@ -136,24 +173,46 @@ def read_xport(path: Path | str) -> tuple[pd.DataFrame, XportMeta]:
     for variable in variables:
         values = records[variable["name"]]
         if variable["character"]:
-            uniques, codes = np.unique(values, return_inverse=True)
-            decoded = [_decode(u) for u in uniques.tolist()]
-            categories = [d for d in decoded if d]
-            position = {d: i for i, d in enumerate(dict.fromkeys(categories))}
-            remap = np.array([position.get(d, -1) for d in decoded], dtype=np.int32)
-            codes = remap[codes.reshape(-1)] if len(remap) else np.zeros(0, dtype=np.int32)
-            columns[variable["name"]] = pd.Categorical.from_codes(codes, categories=list(position))
+            columns[variable["name"]] = _categorical(values)
         else:
             padded = np.zeros((rows, 8), dtype=np.uint8)
             padded[:, :variable["length"]] = np.frombuffer(values.tobytes(), dtype=np.uint8).reshape(rows, variable["length"])
             columns[variable["name"]] = ibm_to_ieee(padded.view(">u8").reshape(-1))
     frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
-    meta = XportMeta(
-        name=name,
-        label=label,
-        labels={v["name"]: v["label"] for v in variables},
-        formats={v["name"]: v["format"] for v in variables if v["format"] and not v["character"]},
-        lengths={v["name"]: v["length"] for v in variables if v["character"]},
-        character=frozenset(v["name"] for v in variables if v["character"]),
-    )
-    return frame, meta
+    return frame, _meta(member)
+
+
+def _unique_fixed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for fixed-width bytes, grouping records by a
+    64-bit hash of their bytes instead of sorting them (only the distinct values are sorted).
+
+    Records sharing a hash are checked byte for byte; on a collision the sort does the work.
+    """
+    rows, width = len(values), values.dtype.itemsize
+    if rows == 0 or width == 0:
+        return np.unique(values, return_inverse=True)
+    padded = np.zeros((rows, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = np.frombuffer(values.tobytes(), dtype=np.uint8).reshape(rows, width)
+    digest = np.zeros(rows, dtype=np.uint64)
+    for word in padded.view(np.uint64).T:
+        digest = (digest ^ word) * np.uint64(0x100000001B3)  # FNV-1a style mixing, modulo 2**64
+    _, first, inverse = np.unique(digest, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.array_equal(padded, padded[first][inverse]):
+        return np.unique(values, return_inverse=True)
+    distinct = values[first]
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return distinct[order], rank[inverse]
+
+
+def _categorical(values: np.ndarray) -> pd.Categorical:
+    """Fixed-width character values as a Categorical of decoded, right-stripped text (blank -> NaN)."""
+    uniques, codes = _unique_fixed(values)
+    decoded = [_decode(u) for u in uniques.tolist()]
+    categories = [d for d in decoded if d]
+    position = {d: i for i, d in enumerate(dict.fromkeys(categories))}
+    remap = np.array([position.get(d, -1) for d in decoded], dtype=np.int32)
+    codes = remap[codes.reshape(-1)] if len(remap) else np.zeros(0, dtype=np.int32)
+    return pd.Categorical.from_codes(codes, categories=list(position))

@@ -135,3 +135,36 @@ def test_vectorised_on_a_million_rows_finds_the_one_bad_value():
     data.loc[777_777, "VSTESTCD"] = "BMI"
     findings = check_dataset(data, SPEC, CODELISTS)
     assert _rules(findings) == [("SPEC0008", 777_777, "VSTESTCD")]
+
+
+def _every_rule_fires() -> pd.DataFrame:
+    """A frame breaking SPEC0005, 0007, 0008, 0009 and 0010, with blanks, None and NaN mixed."""
+    data = pd.concat([_good(), _good().iloc[[0]]], ignore_index=True)
+    data["VSTESTCD"] = ["SYSBP", "TEMPERATURE", None, "SYSBP"]
+    data["VSORRESU"] = ["mmHg", "bpm", np.nan, "mmHg"]
+    data["USUBJID"] = ["S-001", "  ", "S-002", "S-001"]
+    data["VSPOS"] = ["SITTING", None, "", "STANDING"]
+    return data
+
+
+def test_categorical_columns_give_the_findings_of_object_columns():
+    data = _every_rule_fires()
+    as_read = data.apply(lambda s: s.astype("category") if s.dtype == object else s)
+    as_object = as_read.apply(lambda s: s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s)
+    expected = check_dataset(as_object, SPEC, CODELISTS)
+    assert {"SPEC0005", "SPEC0007", "SPEC0008", "SPEC0009", "SPEC0010"} <= set(expected["rule"])
+    pd.testing.assert_frame_equal(check_dataset(as_read, SPEC, CODELISTS), expected)
+
+
+def test_mixed_type_columns_are_checked_value_by_value():
+    data = _good().astype({"VSTESTCD": object})
+    data.loc[2, "VSTESTCD"] = 1.0  # a number in a text column prints "1", not a term
+    data.loc[1, "VSORRESU"] = 72
+    findings = check_dataset(data, SPEC, CODELISTS)
+    assert _rules(findings) == [("SPEC0008", 2, "VSTESTCD"), ("SPEC0009", 1, "VSORRESU")]
+
+
+def test_where_mask_on_missing_values_compares_their_text():
+    data = pd.DataFrame({"VSTESTCD": pd.Series(["PULSE", None, np.nan], dtype=object)})
+    assert where_mask(data, (WhereCondition("VSTESTCD", "EQ", ("nan",)),)).tolist() == [False, False, True]
+    assert where_mask(data, (WhereCondition("VSTESTCD", "NE", ("PULSE",)),)).tolist() == [False, True, True]

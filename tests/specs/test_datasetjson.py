@@ -113,3 +113,34 @@ def test_same_input_same_bytes(tmp_path: Path):
     write_dataset_json(_data(), tmp_path / "a.json", SPEC, CONTEXT)
     write_dataset_json(_data(), tmp_path / "b.json", SPEC, CONTEXT)
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+def test_structure_check_reports_non_finite_numbers_row_by_row_up_to_a_ragged_row():
+    document = build_dataset_json(pd.concat([_data()] * 2, ignore_index=True), SPEC, CONTEXT)
+    document["rows"][0][4] = float("inf")
+    document["rows"][1][2] = float("nan")
+    document["rows"][1][4] = float("-inf")
+    document["rows"][2] = document["rows"][2][:-1]
+    document["rows"][3][4] = float("nan")  # after the ragged row: not checked
+    with pytest.raises(DatasetWriteError) as raised:
+        check_structure(document)
+    found = [(p.variable, p.row, p.message.split(" ")[0]) for p in raised.value.problems]
+    assert found == [("BMI", 0, "numbers"), ("AGE", 1, "numbers"), ("BMI", 1, "numbers"), (None, 2, "row")]
+
+
+def test_dates_datetimes_times_and_whole_numbers_as_json_values():
+    spec = DatasetSpec(
+        name="ADSL", label="Subject-Level", class_="SUBJECT LEVEL ANALYSIS DATASET", structure="One record per subject",
+        keys=(), variables=(
+            VariableSpec("ADSL", "TRTSDTM", "Datetime", "integer", 1, display_format="DATETIME20."),
+            VariableSpec("ADSL", "TRTSTM", "Time", "integer", 2, display_format="TIME8."),
+            VariableSpec("ADSL", "TRTSDT", "Date", "integer", 3, display_format="DATE9."),
+            VariableSpec("ADSL", "AVAL", "Value", "integer", 4),
+        ),
+    )
+    data = pd.DataFrame({"TRTSDTM": [0.0, 86_400.5, np.nan], "TRTSTM": [3_661.0, np.nan, 0.0],
+                         "TRTSDT": [-1.0, 0.0, 0.0], "AVAL": [2.0, 2.5, -0.0]})
+    rows = build_dataset_json(data, spec, CONTEXT)["rows"]
+    assert rows == [["1960-01-01T00:00:00", "01:01:01", "1959-12-31", 2],
+                    ["1960-01-02T00:00:00", None, "1960-01-01", 2.5],
+                    [None, "00:00:00", "1960-01-01", 0]]

@@ -773,3 +773,15 @@ def test_embedded_study_spec_gives_a_valid_define_for_empty_typed_datasets(workb
     tree = build_define(standard, make_study(), frames, context=context)
     assert validate_define(tree) == []
     assert check_define_against_data(tree, frames) == []
+
+
+def test_define_check_in_memory_gives_the_problems_of_the_files(tmp_path: Path):
+    standard, frames = sdtm_standard(), sdtm_frames()
+    written = {name: write_xpt(frame, tmp_path / f"{name.lower()}.xpt", standard.datasets[name], timestamp=CREATED)
+               for name, frame in frames.items()}
+    shorter = dict(written, AE=written["AE"].assign(AETERM=written["AE"]["AETERM"].str[:5]))
+    path = write_define(standard, make_study(), shorter, tmp_path / "define.xml", context=CONTEXT)
+    on_disk = check_define_against_xpt(path, tmp_path)
+    assert "AE.AETERM: Length 5 but the XPT stores 17 bytes" in on_disk
+    assert "AE.AETERM: Length 5 but the longest value in the data is 17" in on_disk
+    assert check_define_against_xpt(path, tmp_path, datasets=written) == on_disk

@@ -24,7 +24,7 @@ from rules_study import ADAM_FORMATS, study, write_define
 
 from specs.rules import ALL_RULES, summary_line, validate_datasets, validate_folder
 from specs.rules.report import SHEETS, write_validation_report
-from specs.rules.xport import ibm_to_ieee, read_xport
+from specs.rules.xport import _unique_fixed, ibm_to_ieee, read_xport
 
 CUTOFF = dt.date(2022, 12, 31)
 
@@ -205,6 +205,18 @@ def test_fast_reader_keeps_dates_numbers_and_formats(tmp_path):
     np.testing.assert_array_equal(read["ADT"].to_numpy(), frame["ADT"].to_numpy())
     np.testing.assert_array_equal(read["X"].to_numpy(), frame["X"].to_numpy())
     assert meta.formats == {"ADT": "DATE9"} and meta.labels["ADT"] == "Analysis Date" and meta.lengths == {"USUBJID": 1}
+
+
+@pytest.mark.parametrize("width", [1, 3, 8, 9, 41])
+def test_distinct_fixed_width_values_by_hash_are_those_of_a_sort(width):
+    rng = np.random.default_rng(width)
+    pool = [bytes(rng.choice([0, 32, 65, 66, 200], size=width).astype(np.uint8)) for _ in range(12)]
+    for rows in (0, 1, 500):
+        values = np.array([pool[i] for i in rng.integers(0, len(pool), rows)], dtype=f"S{width}")
+        uniques, codes = _unique_fixed(values)
+        expected_uniques, expected_codes = np.unique(values, return_inverse=True)
+        np.testing.assert_array_equal(uniques, expected_uniques)
+        np.testing.assert_array_equal(codes, expected_codes.reshape(-1))
 
 
 def test_ibm_doubles_and_sas_missing_values():

@@ -12,6 +12,7 @@ import pytest
 
 from specs.errors import DatasetWriteError
 from specs.model import DatasetSpec, VariableSpec
+from specs.rules.xport import read_xport, read_xport_meta
 from specs.xpt import sas_timestamp, write_xpt
 
 STAMP = dt.datetime(2025, 1, 15, 0, 0, 0)
@@ -149,3 +150,11 @@ def test_expected_variable_missing_is_added_empty_perm_is_omitted(tmp_path: Path
     written = write_xpt(data, tmp_path / "adsl.xpt", SPEC, timestamp=STAMP)
     assert list(written.columns) == ["USUBJID", "AGE", "SEX", "TRTSDT"]
     assert written["SEX"].isna().all()
+
+
+def test_header_only_metadata_gives_pyreadstat_storage_widths(tmp_path: Path):
+    path = tmp_path / "adsl.xpt"
+    write_xpt(_data(), path, SPEC, timestamp=STAMP)
+    meta = read_xport_meta(path)
+    assert meta.widths == pyreadstat.read_xport(path, metadataonly=True)[1].variable_storage_width
+    assert meta == read_xport(path)[1]
