@@ -137,7 +137,8 @@ def _define(args: argparse.Namespace, console: Console) -> int:
     import pyreadstat
 
     from specs.ct import CT_FOLDER
-    from specs.define import DefineContext, check_define_against_xpt, validate_define, write_define, write_define_html
+    from specs.define import DefineContext
+    from specs.define.package import write_package_define
     from specs.loader import load_study
 
     study = load_study(args.study)
@@ -150,9 +151,8 @@ def _define(args: argparse.Namespace, console: Console) -> int:
         if standard is None or not files:
             continue
         frames = {path.stem.upper(): pyreadstat.read_xport(path)[0] for path in files}
-        path = write_define(standard, study, frames, folder / "define.xml", context=context)
-        write_define_html(path, folder / "define.html")
-        problems += [f"{key}/define.xml: {p}" for p in validate_define(path) + check_define_against_xpt(path, folder)]
+        outcome = write_package_define(standard, study, frames, folder, context=context, analysis_results=key == "adam")
+        problems += [f"{key}/define.xml: {p}" for p in outcome.problems]
         written += 1
     if not written:
         console.print(f"ERROR: no sdtm/ or adam/ XPT files under {args.package}", style="bold red")

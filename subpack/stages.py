@@ -16,7 +16,8 @@ from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
 from specs.datasetjson import JsonContext
-from specs.define import DefineContext, check_define_against_xpt, validate_define, write_define, write_define_html
+from specs.define import DefineContext
+from specs.define.package import write_package_define
 from specs.errors import SpecError
 from specs.rules import summary_line, validate_folder
 from specs.rules.report import write_validation_report
@@ -197,20 +198,24 @@ def build_tlf_stage(context: RunContext) -> None:
 
 
 def write_defines(context: RunContext) -> None:
-    """define.xml 2.1 (+ HTML view) for every standard written so far; schema and data checks."""
+    """define.xml 2.1 (+ HTML view) for every standard written so far, with the study's Analysis
+    Results Metadata in the ADaM one (``analysis_results.yaml``); schema and data checks."""
     study = context.study
     define_context = DefineContext.for_study(study, ct_yaml=CT_FOLDER / "ct_subset.yaml", source_system_version=__version__)
     for key, standard in (("sdtm", study.sdtm), ("adam", study.adam)):
         frames = context.results.get(key)
         if not frames or standard is None:
             continue
-        folder = context.work / key
-        path = write_define(standard, study, frames, folder / "define.xml", context=define_context)
-        write_define_html(path, folder / "define.html")
-        problems = validate_define(path) + check_define_against_xpt(path, folder, datasets=frames)
-        for problem in problems[:20]:
+        try:
+            outcome = write_package_define(standard, study, frames, context.work / key, context=define_context,
+                                           analysis_results=key == "adam")
+        except (SpecError, ValueError) as exc:
+            context.log.error(f"{key}/define.xml: analysis results metadata: {exc}")
+            continue
+        for problem in outcome.problems[:20]:
             context.log.error(f"{key}/define.xml: {problem}")
-        context.log.note(f"{key}/define.xml: {len(frames)} datasets; schema and data checks: {len(problems)} problem(s).")
+        arm = f"; {outcome.analysis_results} analysis result(s) described (ARM 1.0)" if outcome.analysis_results else ""
+        context.log.note(f"{key}/define.xml: {len(frames)} datasets{arm}; schema and data checks: {len(outcome.problems)} problem(s).")
 
 
 def validate_package(context: RunContext) -> None:

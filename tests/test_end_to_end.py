@@ -170,3 +170,18 @@ def test_subpack_define_regenerates_the_same_define(package, tmp_path):
     for standard in ("sdtm", "adam"):
         assert (copy / standard / "define.xml").read_bytes() == (package / standard / "define.xml").read_bytes()
     assert main(["define", str(tmp_path / "empty")]) == 2
+
+
+def test_adam_define_describes_the_primary_endpoint_and_pfs(package):
+    from lxml import etree
+
+    tree = etree.parse(str(package / "adam" / "define.xml"))
+    ns = {"arm": "http://www.cdisc.org/ns/arm/v1.0"}
+    results = tree.xpath("//arm:AnalysisResult", namespaces=ns)
+    assert [(r.get("OID"), r.get("AnalysisPurpose")) for r in results] == [
+        ("AR.ORR", "PRIMARY OUTCOME MEASURE"), ("AR.PFS", "SECONDARY OUTCOME MEASURE")]
+    # the displays the results point to are files of this package
+    hrefs = tree.xpath("//*[local-name()='leaf']/@*[local-name()='href']")
+    for href in (h for h in hrefs if h.startswith("../tlf/")):
+        assert (package / "adam" / href).resolve().is_file(), href
+    assert validate_define(package / "adam" / "define.xml") == []

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from specs.define.arm import REASONS, PURPOSES, AnalysisResultSpec, analysis_result_from_mapping
+from lxml import etree
+
+from specs.define.arm import PURPOSES, REASONS, AnalysisResultSpec, add_analysis_results, analysis_result_from_mapping
 from specs.documents import load_yaml_document
-from specs.model import Document
+from specs.model import Document, Standard
 
 FILE = "analysis_results.yaml"
 _TEXT = {"type": "string", "required": True, "empty": False}
@@ -55,3 +57,12 @@ def load_analysis_results(folder: Path) -> AnalysisResults | None:
         results=tuple(analysis_result_from_mapping(entry) for entry in document["results"]),
         documents=tuple(Document(d["id"], d["title"], d["href"]) for d in document["documents"]),
     )
+
+
+def add_study_analysis_results(define: etree._ElementTree, folder: Path, standard: Standard) -> etree._ElementTree:
+    """``define`` with the study's ARM block when the study has ``analysis_results.yaml``
+    (documents from the file and the workbook's Documents sheet); unchanged otherwise."""
+    arm = load_analysis_results(folder)
+    if arm is None:
+        return define
+    return add_analysis_results(define, arm.results, documents=[*arm.documents, *standard.documents.values()])
