@@ -31,6 +31,10 @@ class Stage:
     name: str
     description: str
     run: Callable[[RunContext], None]
+    background: bool = False
+    """Run in a second process, concurrently with the stages after it. Only for stages that
+    read the work folder and ``results`` and write files, nothing the later stages use; ``run``
+    must be a module-level function (it is pickled into the other process)."""
 
 
 class StageFailed(RuntimeError):

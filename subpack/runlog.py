@@ -32,6 +32,9 @@ class RunLog:
         lines = str(message).splitlines() or [""]
         text = f"{level}: {lines[0]}" + "".join(f"\n{' ' * (len(level) + 2)}{line}" for line in lines[1:])
         self.lines.append(text)
+        self._echo(level, text)
+
+    def _echo(self, level: str, text: str) -> None:
         if self._console is not None and (not self._quiet or level != "NOTE"):
             self._console.print(text, style=_STYLES[level], markup=False, highlight=False, soft_wrap=True)
 
@@ -57,6 +60,15 @@ class RunLog:
             elapsed = time.perf_counter() - start
             self.timings[stage] = elapsed
             self.note(f"Stage {stage} took {elapsed:.2f} seconds.")
+
+    def insert(self, position: int, lines: list[str], *, stage: str, seconds: float) -> None:
+        """Put another log's ``lines`` (a stage run elsewhere) at ``position``; count and echo them."""
+        self.lines[position:position] = lines
+        self.timings[stage] = seconds
+        for text in lines:
+            level = text.split(":", 1)[0]
+            self.counts[level] += 1
+            self._echo(level, text)
 
     def write(self, handle: TextIO) -> None:
         """Write every line collected so far."""

@@ -239,8 +239,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
     Stage("sdtm", "map raw exports to SDTM", build_sdtm),
     Stage("adam", "derive ADaM from SDTM", build_adam_stage),
+    Stage("define", "write define.xml", write_defines, background=True),
+    Stage("validate", "run the conformance rules", validate_package, background=True),
     Stage("tlf", "tables, listings, figures and the concordance report", build_tlf_stage),
-    Stage("define", "write define.xml", write_defines),
-    Stage("validate", "run the conformance rules", validate_package),
 )
-"""Pipeline stages in run order."""
+"""Pipeline stages in run order. define and validate read only the datasets written before
+them, so they run in a second process while the TLFs are produced (subpack.background)."""

@@ -1,0 +1,25 @@
+"""Stage functions for the background-stage tests. They live in an importable module because a
+background stage runs in a freshly started process that imports its function by name."""
+
+from __future__ import annotations
+
+import time
+
+
+def slow_writer(context) -> None:
+    """Writes a file after a pause, so the foreground stages run meanwhile."""
+    time.sleep(0.5)
+    (context.work / "background.txt").write_text(f"{len(context.results.get('raw_files', []))} raw files\n")
+    context.log.note("background: wrote background.txt")
+
+
+def second_note(context) -> None:
+    context.log.warning("background: second stage")
+
+
+def logs_an_error(context) -> None:
+    context.log.error("background: a problem the user must fix")
+
+
+def has_a_bug(context) -> None:
+    raise ZeroDivisionError("a bug in a background stage")

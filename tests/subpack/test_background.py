@@ -1,0 +1,66 @@
+"""Background stages: run in a second process alongside the later stages, logged in stage order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import background_support as support
+import pytest
+from rich.console import Console
+
+from subpack.context import Stage
+from subpack.pipeline import run_pipeline
+from subpack.stages import STAGES
+
+BASIC = STAGES[:2]  # specs + raw inventory
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw" / "site_01"
+    folder.mkdir(parents=True)
+    (folder / "dm.csv").write_text("SUBJID,SEX\n001,M\n", encoding="utf-8")
+    return folder.parent
+
+
+def _foreground(context) -> None:
+    context.log.note("foreground: ran while the background stages worked")
+
+
+def _run(study_dir, raw_dir, out, *stages: Stage) -> int:
+    return run_pipeline(study_dir, out=out, raw=raw_dir, console=Console(quiet=True), stages=BASIC + stages)
+
+
+def test_background_stages_log_in_stage_order_and_their_files_are_in_the_package(study_dir, raw_dir, tmp_path):
+    out = tmp_path / "pkg"
+    stages = (Stage("slow", "", support.slow_writer, background=True), Stage("second", "", support.second_note, background=True),
+              Stage("fore", "", _foreground))
+    assert _run(study_dir, raw_dir, out, *stages) == 0
+    lines = (out / "run.log").read_text().splitlines()
+    order = [line for line in lines if "background:" in line or "foreground:" in line or "Stage slow" in line
+             or "Stage second" in line or "Stage fore" in line]
+    assert [line.split(" took")[0] for line in order] == [
+        "NOTE: background: wrote background.txt", "NOTE: Stage slow", "WARNING: background: second stage",
+        "NOTE: Stage second", "NOTE: foreground: ran while the background stages worked", "NOTE: Stage fore"]
+    # the background stage saw the results of the stages before it, and its file was moved with the package
+    assert (out / "background.txt").read_text() == "1 raw files\n"
+    warnings = sum(line.startswith("WARNING") for line in lines)
+    assert f"{warnings} warning(s)" in lines[-1] and "seconds of stage time" in lines[-1]
+
+
+def test_an_error_in_a_background_stage_fails_the_run(study_dir, raw_dir, tmp_path):
+    out = tmp_path / "pkg"
+    stages = (Stage("bad", "", support.logs_an_error, background=True), Stage("fore", "", _foreground))
+    assert _run(study_dir, raw_dir, out, *stages) == 1
+    assert not out.exists()
+    log = (tmp_path / "pkg.failed.log").read_text()
+    assert "ERROR: background: a problem the user must fix" in log
+    assert "Stage bad reported blocking errors" in log
+    assert "foreground: ran" in log  # the foreground went on; the run fails when the background is collected
+
+
+def test_a_programming_error_in_a_background_stage_is_raised(study_dir, raw_dir, tmp_path):
+    with pytest.raises(ZeroDivisionError, match="background stage"):
+        _run(study_dir, raw_dir, tmp_path / "pkg", Stage("bug", "", support.has_a_bug, background=True))
+    assert not (tmp_path / "pkg").exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".pkg")] == []
