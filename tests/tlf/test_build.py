@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import re
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from fpdf.image_parsing import get_img_info
+from PIL import Image
 from support import REPO
 
 from specs.loader import load_study
-from tlf.build import BUILDERS, CATALOGUE, _blank_to_missing, base_context, build_tlfs, file_stem
+from tlf.build import (
+    BUILDERS,
+    CATALOGUE,
+    _blank_to_missing,
+    base_context,
+    build_tlfs,
+    file_stem,
+    relaxed_garbage_collection,
+    write_figure_png,
+)
 from tlf.catalogue import load_catalogue
 
 
@@ -149,3 +161,39 @@ def test_every_number_of_every_table_is_in_the_results(full_run):
 def test_only_in_process_builds(tmp_path, small_adam):
     with pytest.raises(ValueError, match="workers must be 1"):
         build_tlfs(small_adam, SimpleNamespace(), out=tmp_path, cutoff_name="final", workers=2)
+
+
+def test_garbage_collection_is_relaxed_inside_and_restored_after():
+    before = gc.get_threshold()
+    with relaxed_garbage_collection(young_threshold=12_345):
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_garbage_collection_is_restored_when_the_build_fails():
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), relaxed_garbage_collection():
+        raise RuntimeError("builder failed")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+
+
+def test_figure_png_and_its_pdf_image_come_from_one_quantisation(tmp_path):
+    image = Image.new("RGB", (30, 20), "white")
+    image.paste((215, 48, 39), (5, 5, 25, 15))
+    info = write_figure_png(image, tmp_path / "f.png")
+    with Image.open(tmp_path / "f.png") as png:
+        assert png.mode == "P" and png.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    assert info == get_img_info(str(tmp_path / "f.png"))
+
+
+def test_objects_frozen_by_the_caller_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with relaxed_garbage_collection():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

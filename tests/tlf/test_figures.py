@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from tlf.figures import biomarker, consort, km, tumour
-from tlf.figures.common import save_figure
+from tlf.figures.common import agg_image, quantise, save_figure, write_png
 from tlf.tables.common import Settings
 
 EFF, NGS = Settings(population="EFFFL"), Settings(population="BMEVLFL")
@@ -109,3 +110,24 @@ def test_figures_accept_sas_numeric_dates(small_adam):
     adsl["TRTSDT"] = (adsl["TRTSDT"] - pd.Timestamp("1960-01-01")).dt.days
     built = tumour.build_swimmer_figure(adsl, small_adam["ADRS"], settings=EFF)
     assert value(built, "TRTDURD", "n") == 12
+
+
+def test_agg_image_is_the_canvas_rgb_pixels():
+    figure = Figure(figsize=(1, 0.5), dpi=40)
+    figure.patch.set_facecolor("#123456")
+    figure.add_axes((0.2, 0.2, 0.6, 0.6)).plot([0, 1], [1, 0], color="#d73027")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    image = agg_image(canvas)
+    assert (image.mode, image.size) == ("RGB", (40, 20))
+    assert np.array_equal(np.asarray(image), np.asarray(canvas.buffer_rgba())[..., :3])
+
+
+def test_write_png_quantises_rgb_and_keeps_a_palette_image(tmp_path):
+    rgb = Image.new("RGB", (8, 4), "#4575b4")
+    written = write_png(rgb, tmp_path / "rgb.png")
+    kept = write_png(quantise(rgb), tmp_path / "palette.png")
+    assert written.read_bytes() == kept.read_bytes()
+    with Image.open(written) as image:
+        assert image.mode == "P"
+        assert image.convert("RGB").getpixel((0, 0)) == (0x45, 0x75, 0xB4)

@@ -8,8 +8,9 @@ import re
 import matplotlib
 import pandas as pd
 import pytest
+from PIL import Image
 
-from tlf.render.pdf import render_pdf_bundle
+from tlf.render.pdf import pdf_image, render_pdf_bundle
 from tlf.render.spec import OutputSpec
 
 matplotlib.use("Agg")
@@ -131,3 +132,22 @@ def test_rerun_is_byte_identical_and_dated_by_the_cutoff(tmp_path):
 def test_landscape_output_gets_landscape_pages(tmp_path):
     reader = bundle(tmp_path, [table(), listing(10, orientation="landscape")])
     assert [round(float(p.mediabox.width)) for p in reader.pages] == [612, 792]
+
+
+def test_prepared_figure_image_gives_the_same_bytes_as_the_png_file(tmp_path):
+    spec = figure(tmp_path)
+    with Image.open(spec.figure_png) as png:
+        palette = png.convert("RGB").quantize(colors=256)
+    palette.save(spec.figure_png)  # the bundle's PNG is a palette image, as the TLF build writes it
+    specs = [table(), spec, table()]
+    from_file = render_pdf_bundle(specs, tmp_path / "file.pdf").read_bytes()
+    prepared = render_pdf_bundle(specs, tmp_path / "prepared.pdf", images={spec.figure_png: pdf_image(palette)})
+    assert prepared.read_bytes() == from_file
+
+
+def test_prepared_image_with_icc_profile_is_refused(tmp_path):
+    spec = figure(tmp_path)
+    info = pdf_image(Image.new("P", (4, 4)))
+    info["iccp"] = b"profile"
+    with pytest.raises(ValueError, match="ICC profile"):
+        render_pdf_bundle([spec], tmp_path / "b.pdf", images={spec.figure_png: info})

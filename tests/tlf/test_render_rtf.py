@@ -9,8 +9,11 @@ import subprocess
 import matplotlib
 import pandas as pd
 import pytest
+import rtflite.attributes
+import rtflite.pagination.core
+import rtflite.strwidth
 
-from tlf.render.rtf import assemble_rtf, encode_rtf, page_count, render_rtf, rows_per_page
+from tlf.render.rtf import assemble_rtf, encode_rtf, memoise_string_width, page_count, render_rtf, rows_per_page
 from tlf.render.spec import OutputSpec
 
 matplotlib.use("Agg")
@@ -249,3 +252,13 @@ def test_libreoffice_reads_escaped_text_and_assembled_sections(tmp_path):
     assert f"Page {listing_pages} of {listing_pages}" in text  # numbering restarts per output
     widths = [float(page.mediabox.width) for page in reader.pages]
     assert widths[0] == 612 and widths[-1] == 792  # portrait table, landscape figure
+
+
+def test_rtflite_measures_strings_through_one_memoised_function():
+    memoised = memoise_string_width()
+    assert memoise_string_width() is memoised  # idempotent
+    assert rtflite.pagination.core.get_string_width is memoised
+    assert rtflite.attributes.get_string_width is memoised
+    assert memoised.__wrapped__ is rtflite.strwidth.get_string_width
+    for text, size in (("Rash maculo-papular", 9), ("003-0001", 9), ("", 10)):
+        assert memoised(text, font=1, font_size=size) == rtflite.strwidth.get_string_width(text, font=1, font_size=size)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -66,14 +65,29 @@ def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> Figure:
         return Figure(figsize=size, layout=None)
 
 
+def quantise(image: Image.Image) -> Image.Image:
+    """An RGB image as a 256-colour palette image (max coverage, no dither).
+
+    Pillow releases the GIL while it quantises, so this can run in a thread.
+    """
+    return image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE)
+
+
 def write_png(image: Image.Image, path: Path) -> Path:
-    """Quantise an RGB image to a 256-colour palette (max coverage, no dither) and write it at 300 dpi.
+    """Write an image as PNG at 300 dpi, quantised first unless it already is a palette image.
 
     Pillow releases the GIL while it quantises and encodes, so this can run in a thread.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE).save(path, format="PNG", dpi=(DPI, DPI))
+    (image if image.mode == "P" else quantise(image)).save(path, format="PNG", dpi=(DPI, DPI))
     return path
+
+
+def agg_image(canvas: FigureCanvasAgg) -> Image.Image:
+    """The drawn Agg canvas as an RGB image (alpha dropped, colours untouched), converted in C by Pillow."""
+    buffer = canvas.buffer_rgba()  # memoryview, shape (height, width, 4)
+    height, width = buffer.shape[:2]
+    return Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1).convert("RGB")
 
 
 def render_figure(figure: Figure, svg: str | Path) -> tuple[Image.Image, Path]:
@@ -84,7 +98,7 @@ def render_figure(figure: Figure, svg: str | Path) -> tuple[Image.Image, Path]:
         figure.set_dpi(DPI)
         canvas = FigureCanvasAgg(figure)
         canvas.draw()
-        image = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+        image = agg_image(canvas)
         figure.savefig(svg, format="svg", facecolor="white", metadata={"Date": None})
     return image, svg
 
@@ -94,7 +108,8 @@ def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path,
 
     The figure is drawn once by Agg at 300 dpi for the PNG and once by the SVG backend; the
     data are not re-plotted. (:func:`tlf.build.build_tlfs` calls :func:`render_figure` and
-    :func:`write_png` separately, to encode the PNG in a thread.)
+    then, in a thread, :func:`quantise` and :func:`write_png`, reusing the palette image for
+    the PDF bundle.)
     """
     image, svg = render_figure(figure, svg)
     return write_png(image, Path(png)), svg

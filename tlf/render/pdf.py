@@ -12,18 +12,26 @@ render; CJK text needs a CJK font on the system (used as fallback when found).
 
 The bytes are reproducible: the PDF creation date (and with it the file identifier) is taken
 from the ``created`` argument, by default the data cut-off of the first output.
+
+A figure's image stream can be prepared ahead, from the palette image already in memory, by
+:func:`pdf_image` (in a worker thread: the Flate compression releases the GIL) and handed to
+:func:`render_pdf_bundle` as ``images``; fpdf2 then neither re-reads nor re-decodes the PNG.
+The stream is the one fpdf2 makes from the file, so the PDF bytes are the same either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue
+from fpdf.image_datastructures import RasterImageInfo
+from fpdf.image_parsing import get_img_info
+from PIL import Image
 
 from tlf.render.pdf_table import TableLayout
 from tlf.render.spec import OutputSpec
@@ -135,12 +143,36 @@ def _draw_table(pdf: _Bundle, spec: OutputSpec) -> None:
     TableLayout(pdf, spec, font=FONT, size=BODY_PT, line_mm=LINE_MM[BODY_PT]).draw()
 
 
-def _draw_figure(pdf: _Bundle, spec: OutputSpec) -> None:
+def pdf_image(image: Image.Image) -> RasterImageInfo:
+    """fpdf2's parsed form of a PNG's image (pixel rows Flate-compressed, palette), from the image in memory.
+
+    Equal to what fpdf2 parses from the PNG file that Pillow wrote from ``image`` (the same
+    pixels and palette), so it can stand in for that file in :func:`render_pdf_bundle`.
+    """
+    return get_img_info("image", img=image)
+
+
+def _register_image(pdf: _Bundle, name: str, info: RasterImageInfo) -> None:
+    """Put a prepared image into ``pdf``'s image cache as ``FPDF.image(name)`` would on first use.
+
+    Mirrors ``fpdf.image_parsing.preload_image``: the next resource number, no use yet (the
+    ``image`` call counts it), no ICC profile (:func:`pdf_image` of a palette image has none).
+    """
+    if info.get("iccp") is not None:
+        raise ValueError(f"{name}: a prepared image with an ICC profile; let fpdf2 read the file")
+    cache = pdf.image_cache.images
+    if name not in cache:
+        cache[name] = RasterImageInfo(info, i=len(cache) + 1, usages=0, iccp_i=None)
+
+
+def _draw_figure(pdf: _Bundle, spec: OutputSpec, prepared: RasterImageInfo | None = None) -> None:
     from tlf.render.rtf import figure_size  # shared aspect-ratio fit
 
     image = spec.figure_png
     if image is None:
         raise ValueError(f"{spec.output_id}: the PDF bundle places a PNG; the figure has only {spec.figure_svg}")
+    if prepared is not None:
+        _register_image(pdf, str(image), prepared)
     box_w = pdf.epw
     box_h = pdf.h - pdf.get_y() - pdf.b_margin - 2
     width, height = figure_size(image, box_w / 25.4, box_h / 25.4)
@@ -162,6 +194,7 @@ def render_pdf_bundle(
     *,
     title: str | None = None,
     created: dt.datetime | None = None,
+    images: Mapping[Path, RasterImageInfo] | None = None,
 ) -> Path:
     """Write every output into one PDF with one bookmark per output, and return its path.
 
@@ -176,6 +209,9 @@ def render_pdf_bundle(
     created : datetime, optional
         PDF creation date (and the seed of the file identifier). Default: midnight UTC of the
         first output's data cut-off, so a rerun gives the same bytes.
+    images : mapping of Path to RasterImageInfo, optional
+        Figure PNG path -> its image prepared by :func:`pdf_image`; a figure not in it is read
+        from its PNG file.
 
     Examples
     --------
@@ -199,7 +235,7 @@ def render_pdf_bundle(
         first = pdf.page
         pdf.start_section(" ".join([spec.label, *spec.title[:1]]))
         if spec.kind == "figure":
-            _draw_figure(pdf, spec)
+            _draw_figure(pdf, spec, (images or {}).get(spec.figure_png))
         else:
             _draw_table(pdf, spec)
         pdf.stamp_page_numbers(first, pdf.page)

@@ -24,18 +24,26 @@ What is not left to rtflite, and why:
   later output. :func:`assemble_rtf` joins the outputs as RTF sections instead (``\sect``,
   ``\sectd``, ``\pgnrestart``) so each keeps its own header, footer and orientation, and page
   numbers restart; "of y" then uses ``SECTIONPAGES``.
+* **String widths.** rtflite measures every body cell for pagination with
+  ``rtflite.strwidth.get_string_width``, which opens the TrueType file again on each call (a
+  long listing has thousands of cells). :func:`memoise_string_width` gives rtflite's modules a
+  memoised copy of that pure function: same widths, each (text, font, size) measured once.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import rtflite
+import rtflite.attributes
+import rtflite.pagination.core
+import rtflite.strwidth
 from PIL import Image
 
 from tlf.render.spec import NO_DATA, OutputSpec
@@ -57,12 +65,37 @@ TITLE_SPACE_TWIPS = (0, 180)
 PAGE_FIELD = r"Page {\chpgn} of {\field{\*\fldinst NUMPAGES }{\fldrslt 1}}"
 _PAGE_BREAK = re.compile(r"\\page(?![a-z])")
 FONT = 1  # rtflite font 1: Times New Roman
+STRING_WIDTH_CACHE = 1 << 16
+"""Distinct (text, font, size) measurements kept by :func:`memoise_string_width`."""
+
+
+def memoise_string_width() -> Callable[..., float]:
+    """Make rtflite measure each string once; return the memoised ``get_string_width``.
+
+    rtflite's ``get_string_width(text, font, font_size, unit, dpi)`` is a pure function of its
+    arguments but loads the font file (``PIL.ImageFont.truetype``) on every call. The modules
+    that call it during encoding (``rtflite.attributes``, ``rtflite.pagination.core``) get an
+    ``functools.lru_cache`` wrapper of the original instead; a module whose name no longer
+    points at rtflite's original (another rtflite version) is left alone. Idempotent.
+    """
+    original = rtflite.strwidth.get_string_width
+    modules = (rtflite.attributes, rtflite.pagination.core)
+    installed = [getattr(m, "get_string_width", None) for m in modules]
+    memoised = next((f for f in installed if getattr(f, "__wrapped__", None) is original), None)
+    memoised = memoised or functools.lru_cache(maxsize=STRING_WIDTH_CACHE)(original)
+    for module, current in zip(modules, installed, strict=True):
+        if current is original:
+            module.get_string_width = memoised
+    return memoised
+
+
+_string_width = memoise_string_width()
 
 
 def _lines(text: str, width_in: float, size: float) -> int:
     """Wrapped line count of ``text`` in a column ``width_in`` wide (rtflite's own width metric)."""
     return sum(
-        max(1, math.ceil(rtflite.get_string_width(part, font=FONT, font_size=size) / max(width_in - 0.15, 0.1)))
+        max(1, math.ceil(_string_width(part, font=FONT, font_size=size) / max(width_in - 0.15, 0.1)))
         for part in text.split("\n")
     )
 
