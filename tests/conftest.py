@@ -33,3 +33,16 @@ def empty_ct(tmp_path: Path) -> Path:
     folder = tmp_path / "ct"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def embedded_package(tmp_path_factory) -> Path:
+    """The embedded study's package at its default cut-off, built once per test session.
+    Tests read it; a test that changes files works on a copy."""
+    from rich.console import Console
+
+    from subpack.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("embedded") / "pkg"
+    assert run_pipeline("alter_e003", out=out, console=Console(quiet=True)) == 0
+    return out

@@ -23,10 +23,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("e2e") / "pkg"
-    assert run_pipeline("alter_e003", out=out, console=Console(quiet=True)) == 0
-    return out
+def package(embedded_package) -> Path:
+    """The package at the default cut-off (tests/conftest.py builds it once per session)."""
+    return embedded_package
 
 
 def _xpt(package: Path, standard: str, name: str) -> pd.DataFrame:

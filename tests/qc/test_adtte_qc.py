@@ -26,20 +26,17 @@ from qc.adtte_qc import (
     read_study_inputs,
     write_compare_files,
 )
-from rich.console import Console
 
 from specs.compare import compare_datasets, read_dataset
 from subpack.cli import main as subpack_main
-from subpack.pipeline import run_pipeline
 
 pytestmark = pytest.mark.slow
 
 # --------------------------------------------------------------------------- the package
 @pytest.fixture(scope="module")
-def package(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("qc") / "pkg"
-    assert run_pipeline("alter_e003", out=out, console=Console(quiet=True)) == 0
-    return out
+def package(embedded_package) -> Path:
+    """The package at the default cut-off (tests/conftest.py builds it once per session)."""
+    return embedded_package
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,6 @@ from subpack.stages import STAGES
 BASIC = STAGES[:2]  # specs + raw inventory
 
 
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw" / "site_01"
-    folder.mkdir(parents=True)
-    (folder / "dm.csv").write_text("SUBJID,SEX\n001,M\n", encoding="utf-8")
-    return folder.parent
-
-
 def _foreground(context) -> None:
     context.log.note("foreground: ran while the background stages worked")
 

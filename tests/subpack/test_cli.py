@@ -20,14 +20,6 @@ from subpack.stages import STAGES
 BASIC = STAGES[:2]  # specs + raw inventory: the pipeline mechanics without the study's mappers
 
 
-@pytest.fixture
-def raw_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw" / "site_01"
-    folder.mkdir(parents=True)
-    (folder / "dm.csv").write_text('SUBJID,SEX,COMMENT\n001,M,"two\nlines"\n002,F,\n', encoding="utf-8")
-    return folder.parent
-
-
 def _quiet() -> Console:
     return Console(stderr=True, quiet=True)
 
