@@ -26,6 +26,11 @@ class StageReport:
     errors: int
 
 
+def warm_up() -> None:
+    """Import the stages' code in the worker while the first stages run in the main process."""
+    import subpack.stages  # noqa: F401
+
+
 def run_stage_quietly(stage: Stage, context: RunContext) -> StageReport:
     """Run ``stage`` with a log of its own (the worker process's side)."""
     log = RunLog()
@@ -42,10 +47,16 @@ class BackgroundStages:
         self._executor: ProcessPoolExecutor | None = None
         self._pending: list[tuple[Stage, int, Future]] = []
 
-    def submit(self, stage: Stage) -> None:
-        """Start ``stage`` (after the background stages submitted before it)."""
+    def start(self) -> None:
+        """Start the worker process and its imports now, so it is ready when the first
+        background stage comes."""
         if self._executor is None:
             self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._executor.submit(warm_up)
+
+    def submit(self, stage: Stage) -> None:
+        """Start ``stage`` (after the background stages submitted before it)."""
+        self.start()
         snapshot = replace(self.context, log=RunLog(), results=dict(self.context.results))
         future = self._executor.submit(run_stage_quietly, stage, snapshot)
         self._pending.append((stage, len(self.context.log.lines), future))

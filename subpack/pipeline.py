@@ -111,6 +111,8 @@ def _run_stages(context: RunContext, stages: tuple[Stage, ...], console: Console
         console=console, transient=True,
     )
     background = BackgroundStages(context)
+    if any(stage.background for stage in stages):
+        background.start()
     try:
         with progress:
             overall = progress.add_task("subpack run", total=len(stages))

@@ -6,6 +6,7 @@ Each stage function takes the :class:`~subpack.context.RunContext`, writes its o
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from edc.inventory import inventory, write_inventory
@@ -197,51 +198,51 @@ def build_tlf_stage(context: RunContext) -> None:
         context.log.warning(f"Concordance mismatch {row.path}: published {row.published}, reproduced {row.reproduced}")
 
 
-def write_defines(context: RunContext) -> None:
-    """define.xml 2.1 (+ HTML view) for every standard written so far, with the study's Analysis
-    Results Metadata in the ADaM one (``analysis_results.yaml``); schema and data checks."""
+def write_define(context: RunContext, key: str) -> None:
+    """define.xml 2.1 (+ HTML view) of one standard (``sdtm`` or ``adam``), with the study's
+    Analysis Results Metadata in the ADaM one (``analysis_results.yaml``); schema and data checks."""
     study = context.study
-    define_context = DefineContext.for_study(study, ct_yaml=CT_FOLDER / "ct_subset.yaml", source_system_version=__version__)
-    for key, standard in (("sdtm", study.sdtm), ("adam", study.adam)):
-        frames = context.results.get(key)
-        if not frames or standard is None:
-            continue
-        try:
-            outcome = write_package_define(standard, study, frames, context.work / key, context=define_context,
-                                           analysis_results=key == "adam")
-        except (SpecError, ValueError) as exc:
-            context.log.error(f"{key}/define.xml: analysis results metadata: {exc}")
-            continue
-        for problem in outcome.problems[:20]:
-            context.log.error(f"{key}/define.xml: {problem}")
-        arm = f"; {outcome.analysis_results} analysis result(s) described (ARM 1.0)" if outcome.analysis_results else ""
-        context.log.note(f"{key}/define.xml: {len(frames)} datasets{arm}; schema and data checks: {len(outcome.problems)} problem(s).")
-
-
-def validate_package(context: RunContext) -> None:
-    """Run the conformance rules over every written standard; write reports/validation.xlsx."""
-    study = context.study
-    folders = [context.work / key for key in ("sdtm", "adam") if (context.work / key).is_dir()]
-    if not folders:
-        context.log.warning("Nothing to validate: no SDTM or ADaM datasets were written.")
+    standard = study.sdtm if key == "sdtm" else study.adam
+    frames = context.results.get(key)
+    if not frames or standard is None:
         return
-    for folder in folders:
-        standard = study.sdtm if folder.name == "sdtm" else study.adam
-        findings = validate_folder(folder, standard=standard, cutoff=context.cutoff_date)
-        report = context.work / "reports" / f"validation_{folder.name}.xlsx"
-        write_validation_report(findings, None, None, report)
-        line = f"{folder.name.upper()} {summary_line(findings)}; see reports/{report.name}."
-        (context.log.warning if findings.counts["Error"] else context.log.note)(line)
+    define_context = DefineContext.for_study(study, ct_yaml=CT_FOLDER / "ct_subset.yaml", source_system_version=__version__)
+    try:
+        outcome = write_package_define(standard, study, frames, context.work / key, context=define_context,
+                                       analysis_results=key == "adam")
+    except (SpecError, ValueError) as exc:
+        context.log.error(f"{key}/define.xml: analysis results metadata: {exc}")
+        return
+    for problem in outcome.problems[:20]:
+        context.log.error(f"{key}/define.xml: {problem}")
+    arm = f"; {outcome.analysis_results} analysis result(s) described (ARM 1.0)" if outcome.analysis_results else ""
+    context.log.note(f"{key}/define.xml: {len(frames)} datasets{arm}; schema and data checks: {len(outcome.problems)} problem(s).")
+
+
+def validate_standard(context: RunContext, key: str) -> None:
+    """Run the conformance rules over one written standard; write reports/validation_<key>.xlsx."""
+    folder = context.work / key
+    if not folder.is_dir():
+        context.log.warning(f"Nothing to validate: no {key.upper()} datasets were written.")
+        return
+    standard = context.study.sdtm if key == "sdtm" else context.study.adam
+    findings = validate_folder(folder, standard=standard, cutoff=context.cutoff_date)
+    report = context.work / "reports" / f"validation_{key}.xlsx"
+    write_validation_report(findings, None, None, report)
+    line = f"{key.upper()} {summary_line(findings)}; see reports/{report.name}."
+    (context.log.warning if findings.counts["Error"] else context.log.note)(line)
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("specs", "validate the study metadata", describe_specs),
     Stage("rawdata", "inventory the raw EDC exports", inventory_raw),
     Stage("sdtm", "map raw exports to SDTM", build_sdtm),
+    Stage("sdtm-define", "write the SDTM define.xml", partial(write_define, key="sdtm"), background=True),
+    Stage("sdtm-validate", "run the conformance rules on SDTM", partial(validate_standard, key="sdtm"), background=True),
     Stage("adam", "derive ADaM from SDTM", build_adam_stage),
-    Stage("define", "write define.xml", write_defines, background=True),
-    Stage("validate", "run the conformance rules", validate_package, background=True),
+    Stage("adam-define", "write the ADaM define.xml", partial(write_define, key="adam"), background=True),
+    Stage("adam-validate", "run the conformance rules on ADaM", partial(validate_standard, key="adam"), background=True),
     Stage("tlf", "tables, listings, figures and the concordance report", build_tlf_stage),
 )
-"""Pipeline stages in run order. define and validate read only the datasets written before
-them, so they run in a second process while the TLFs are produced (subpack.background)."""
+"""Pipeline stages in run order. The define and validate stages read only the datasets written
+before them, so they run in a second process while the later stages go on (subpack.background)."""
