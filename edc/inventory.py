@@ -1,7 +1,9 @@
 """Inventory of a raw-data folder: every export file with its form, site, record count and checksum.
 
 The first reconciliation fact: how many raw records arrived, per file. Later stages account for
-each of them (mapped or rejected).
+each of them (mapped or rejected), so a record is counted exactly as the readers
+(:mod:`edc.readers`) read it: every CSV record after the header; every workbook row after the
+header that has a non-blank cell.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
+from python_calamine import CalamineWorkbook
+
+from edc.readers import read_sheet_rows, sheet_source, worksheet_names
 
 RAW_SUFFIXES = (".csv", ".xlsx")
 
@@ -27,11 +31,6 @@ class RawFile:
     sha256: str  # of the whole file
 
 
-def sheet_source(relative: str, sheet: str) -> str:
-    """How a workbook sheet is named in inventories, ledgers and data issues."""
-    return f"{relative}[{sheet}]"
-
-
 def count_csv_records(path: Path) -> int:
     """Data rows of a CSV (header excluded, quoted newlines respected)."""
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -39,15 +38,10 @@ def count_csv_records(path: Path) -> int:
 
 
 def count_sheet_records(path: Path) -> dict[str, int]:
-    """Data rows of every sheet of a workbook (header and blank rows excluded)."""
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    """Data rows of every worksheet of a workbook (header and blank rows excluded), the workbook opened once."""
+    book = CalamineWorkbook.from_path(str(path))
     try:
-        counts = {}
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(values_only=True)
-            next(rows, None)
-            counts[sheet.title] = sum(1 for row in rows if any(v not in (None, "") for v in row))
-        return counts
+        return {sheet: len(read_sheet_rows(book, sheet).rows) for sheet in worksheet_names(book)}
     finally:
         book.close()
 

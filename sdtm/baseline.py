@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from sdtm.common import compute_distinct, is_filled
 from sdtm.dates import dtc_date
 
 
@@ -34,7 +35,7 @@ def derive_var_lobxfl(
     exposure = dtc_date(dataset["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]))
     dates = dtc_date(dataset[dtc_var])
     result = dataset[result_var]
-    has_result = result.notna() & ~(result.astype(str).str.strip() == "")
+    has_result = result.notna() & compute_distinct(result, is_filled).astype(bool)
     eligible = has_result & dates.notna() & exposure.notna() & (dates <= exposure)
     candidates = pd.DataFrame({"_date": dates, "_pos": np.arange(len(dataset))}, index=dataset.index)
     for column in by_vars:

@@ -30,6 +30,7 @@ from sdtm.ae import DUPLICATE_IGNORED, END_REFERENCE, derive_vars_enrtpt, reject
 from sdtm.coding import code_medications, compute_keys, compute_text
 from sdtm.common import (
     add_subject_keys,
+    compute_distinct,
     finalise_domain,
     map_coded,
     map_date,
@@ -59,8 +60,8 @@ def compute_therapy_category(frame: pd.DataFrame, *, timing: str, type_column: s
     None where the map does not know the type; with ``report`` those rows get MAP001 (raw type column).
     """
     mapping = ctx.mapping.value_maps["THERCAT"]
-    keys = frame[type_column].pipe(compute_keys).map(lambda t: f"{timing} {t}" if t else None)
-    category = keys.map(lambda k: mapping.get(k) if k else None).astype(object)
+    keys = compute_distinct(frame[type_column].pipe(compute_keys), lambda t: f"{timing} {t}" if t else None)
+    category = compute_distinct(keys, lambda k: mapping.get(k) if k else None)
     unknown = category.isna()
     if report and unknown.any():
         ctx.issues.add_rows(frame[unknown], column=type_column, check="MAP001", severity="ERROR",

@@ -18,9 +18,11 @@ Data-issue checks raised here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from sdtm.context import MappingContext
 from sdtm.dates import compute_dtc, compute_dy
@@ -29,17 +31,66 @@ from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
 
 
+def factorize_distinct(values: pd.Series, function: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
+    """``function`` of each distinct value: ``(codes, results)`` with ``results[codes]`` aligned with ``values``.
+
+    Distinct texts share a code; missing values are passed to ``function`` as they are, once
+    per kind (None, NaN, NaT, NA each read differently); a column holding values other than
+    text gets one code per row (numbers that compare equal, such as 1 and 1.0, must not share a
+    result).
+    """
+    array = values.to_numpy(dtype=object)
+    if infer_dtype(array, skipna=True) not in ("string", "empty"):
+        return np.arange(len(array)), np.fromiter(map(function, array), dtype=object, count=len(array))
+    codes, uniques = pd.factorize(array)
+    results = np.fromiter(map(function, uniques), dtype=object, count=len(uniques))
+    positions = np.flatnonzero(codes < 0)
+    if len(positions):
+        kinds, _ = pd.factorize(np.fromiter(map(type, array[positions]), dtype=object, count=len(positions)))
+        codes[positions] = len(results) + kinds
+        firsts = [array[positions[np.argmax(kinds == kind)]] for kind in range(kinds.max() + 1)]
+        results = np.concatenate([results, np.fromiter(map(function, firsts), dtype=object, count=len(firsts))])
+    return codes, results
+
+
+def compute_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """``values.map(function)`` as an object series, ``function`` called once per distinct text.
+
+    Raw columns repeat a few values over many rows (site numbers, codes, dates), so this costs
+    the distinct values only (see :func:`factorize_distinct` for missing and non-text values).
+
+    >>> compute_distinct(pd.Series([" a", "b", " a", None]), lambda v: str(v).strip()).tolist()
+    ['a', 'b', 'a', 'None']
+    """
+    codes, results = factorize_distinct(values, function)
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
+def _stripped_text(value: object) -> str:
+    return str(value).strip()
+
+
+def is_filled(value: object) -> bool:
+    """Whether a value reads as text that is not blank (``str(value).strip()`` not empty)."""
+    return str(value).strip() != ""
+
+
 def add_subject_keys(frame: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
     """Add STUDYID, SITEID, SUBJID and USUBJID from the EDC keys.
 
     The EDC numbers subjects within each site ("001" at every site), so SUBJID, which SDTMIG 3.4
     (DM) requires unique within the study, is SITEID-number ("03-001"), and USUBJID is
-    STUDYID-SITEID-number ("ALTER-E-003-03-001").
+    STUDYID-SITEID-number ("ALTER-E-003-03-001"). Built once per distinct pair of EDC keys.
     """
-    siteid = frame["SITEID"].astype(str).str.strip()
-    number = frame["SUBJID"].astype(str).str.strip()
-    return frame.assign(STUDYID=ctx.studyid, SITEID=siteid, SUBJID=siteid + "-" + number,
-                        USUBJID=compute_usubjid(ctx.studyid, siteid, number))
+    site_codes, sites = factorize_distinct(frame["SITEID"], _stripped_text)
+    number_codes, numbers = factorize_distinct(frame["SUBJID"], _stripped_text)
+    width = max(len(numbers), 1)
+    codes, pairs = pd.factorize(site_codes.astype("int64") * width + number_codes)
+    pair_site = pd.Series(sites[pairs // width], dtype=object)
+    pair_number = pd.Series(numbers[pairs % width], dtype=object)
+    subjid = (pair_site + "-" + pair_number).to_numpy(dtype=object)[codes]
+    usubjid = compute_usubjid(ctx.studyid, pair_site, pair_number).to_numpy(dtype=object)[codes]
+    return frame.assign(STUDYID=ctx.studyid, SITEID=sites[site_codes], SUBJID=subjid, USUBJID=usubjid)
 
 
 def reject_unknown_subjects(frame: pd.DataFrame, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -58,10 +109,11 @@ def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingCont
 
     Lookup is on the normalised text (trimmed, blanks collapsed, upper case), so "Male " and
     "male" both find "MALE". A value the map does not know is reported and kept normalised.
+    Each distinct raw value is looked up once.
     """
     mapping = ctx.mapping.value_maps[value_map]
-    keys = frame[column].map(normalise_text)
-    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
+    keys = compute_distinct(frame[column], normalise_text)
+    values = compute_distinct(keys, lambda k: mapping.get(k, k) if k is not None else None)
     unknown = keys.notna() & ~keys.isin(list(mapping))
     if unknown.any():
         ctx.issues.add_rows(frame[unknown], column=column, check="MAP001", severity="ERROR",
@@ -69,34 +121,47 @@ def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingCont
     return values.astype(object).where(values.notna(), None)
 
 
+def compute_site_dtc(frame: pd.DataFrame, column: str, ctx: MappingContext) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """ISO 8601 text of a raw date column, each site's rows read with its declared slash order.
+
+    Returns the text, the invalid flags, and each row's site rank in sorted SITEID order (-1 and
+    no date for a row without a site). Sites sharing a slash order are read together.
+    """
+    site, names = pd.factorize(frame["SITEID"], sort=True)
+    orders = [ctx.mapping.slash_date_order.get(str(name)) for name in names]
+    dtc = np.full(len(frame), None, dtype=object)
+    invalid = np.zeros(len(frame), dtype=bool)
+    for order in dict.fromkeys(orders):
+        rows = np.flatnonzero(np.isin(site, [rank for rank, o in enumerate(orders) if o == order]))
+        text, bad = compute_dtc(frame[column].iloc[rows], slash_order=order)
+        dtc[rows], invalid[rows] = text.to_numpy(dtype=object), bad.to_numpy(dtype=bool)
+    return pd.Series(dtc, index=frame.index, dtype=object), invalid, site
+
+
 def map_date(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
     """ISO 8601 text of a raw date column, with each site's declared slash order (check DATE001)."""
-    result = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    for site, rows in frame.groupby("SITEID", sort=True):
-        dtc, invalid = compute_dtc(rows[column], slash_order=ctx.mapping.slash_date_order.get(str(site)))
-        result.loc[rows.index] = dtc.to_numpy(dtype=object)
-        if invalid.any():
-            ctx.issues.add_rows(rows[invalid], column=column, check="DATE001", severity="ERROR",
-                                message="date is not readable; set missing")
-    return result
+    dtc, invalid, site = compute_site_dtc(frame, column, ctx)
+    if invalid.any():
+        bad = np.flatnonzero(invalid)
+        ctx.issues.add_rows(frame.iloc[bad[np.argsort(site[bad], kind="stable")]], column=column, check="DATE001",
+                            severity="ERROR", message="date is not readable; set missing")
+    return dtc
 
 
 def map_date_unreported(frame: pd.DataFrame, column: str, ctx: MappingContext) -> pd.Series:
     """ISO dates like :func:`map_date`, without issues: for another domain's form, whose own
     mapper reports its date problems (each problem is reported once)."""
-    result = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    for site, rows in frame.groupby("SITEID", sort=True):
-        dtc, _ = compute_dtc(rows[column], slash_order=ctx.mapping.slash_date_order.get(str(site)))
-        result.loc[rows.index] = dtc.to_numpy(dtype=object)
-    return result
+    return compute_site_dtc(frame, column, ctx)[0]
 
 
 def earliest_possible(dtc: pd.Series) -> pd.Series:
-    """Earliest calendar date an ISO 8601 (possibly partial) value can mean."""
-    text = dtc.astype(object).where(dtc.notna(), None)
+    """Earliest calendar date an ISO 8601 (possibly partial) value can mean (once per distinct value)."""
+    codes, uniques = pd.factorize(dtc.astype(object), use_na_sentinel=True)
+    text = pd.Series(list(uniques) + [None], dtype=object)
     parts = text.str.extract(r"^(?P<y>\d{4})(?:-(?P<m>\d{2}))?(?:-(?P<d>\d{2}))?")
     iso = parts["y"] + "-" + parts["m"].fillna("01") + "-" + parts["d"].fillna("01")
-    return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    dates = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce").to_numpy()
+    return pd.Series(dates[codes], index=dtc.index)
 
 
 def split_after_cutoff(frame: pd.DataFrame, dtc: pd.Series, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -116,11 +181,11 @@ def split_duplicates(frame: pd.DataFrame, columns: Sequence[str], ctx: MappingCo
     duplicated = frame.duplicated(subset=list(columns), keep="first")
     bad = frame[duplicated]
     if not bad.empty:
-        first = frame[~duplicated].set_index(list(columns))["SOURCE_ROW"]
-        for index, row in bad.iterrows():
-            original = first.get(tuple(row[c] for c in columns)) if len(columns) > 1 else first.get(row[columns[0]])
-            ctx.issues.add(row["SOURCE_FILE"], int(row["SOURCE_ROW"]), None, None, "DUP001", "WARNING",
-                           f"exact duplicate of row {original}; not mapped")
+        repeated = frame[frame.duplicated(subset=list(columns), keep=False)]
+        original = repeated.groupby(list(columns), dropna=False, sort=False)["SOURCE_ROW"].transform("first")
+        for file, row, first in zip(bad["SOURCE_FILE"], bad["SOURCE_ROW"], original.loc[bad.index]):
+            ctx.issues.add(file, int(row), None, None, "DUP001", "WARNING",
+                           f"exact duplicate of row {first}; not mapped")
     rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="duplicate record")
     return frame[~duplicated], rejected
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from edc.issues import IssueLog
-from edc.readers import REJECTED_COLUMNS, RawForm, read_form
+from edc.readers import REJECTED_COLUMNS, RawForm, Workbooks, read_form
 from sdtm.mapping import MappingSpec
 from specs.model import Study
 
@@ -56,13 +56,15 @@ class MappingContext:
     issues: IssueLog = field(default_factory=IssueLog)
     results: dict[str, DomainResult] = field(default_factory=dict)
     _forms: dict[str, RawForm] = field(default_factory=dict)
+    _workbooks: Workbooks = field(default_factory=Workbooks)
 
     def form(self, name: str) -> RawForm:
-        """The rows of raw form ``name`` from all sites (read once, then cached)."""
+        """The rows of raw form ``name`` from all sites (read once, then cached; each workbook opened once)."""
         if name not in self._forms:
             spec = self.mapping.form(name)
             self._forms[name] = read_form(
-                self.raw, spec.file, columns=spec.columns, optional=spec.optional, issues=self.issues, sheet=spec.sheet
+                self.raw, spec.file, columns=spec.columns, optional=spec.optional, issues=self.issues, sheet=spec.sheet,
+                workbooks=self._workbooks,
             )
         return self._forms[name]
 

@@ -13,54 +13,134 @@ Partial dates stay partial (SDTMIG 3.4 section 4.4.2: missing components are omi
 right; a missing middle component is written as a hyphen, e.g. ``2022---15``). Impossible dates
 (``2022-02-30``), unknown month names and unrecognised text are returned as invalid, never
 guessed. Slashed dates are ambiguous (03/04/2022), so their order (``DMY``/``MDY``) must be
-declared for the site; undeclared slashed dates are invalid.
+declared for the site; undeclared slashed dates are invalid. Digits are ASCII digits; the year
+is written with its four digits.
+
+How: dates repeat (one visit date for many records), so each distinct raw value is read once.
+Values already written as complete ISO dates or datetimes are checked in one vectorised step
+(:func:`compute_complete_iso`); the others are read one distinct value at a time
+(:func:`parse_dtc`).
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 
 import numpy as np
 import pandas as pd
 
 MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
+UNKNOWN_PARTS = frozenset({"UN", "UNK", "UK", "--"})
 _UNKNOWN = r"UN|UNK|UK|--"
-_ISO = (
+_ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2}|" + _UNKNOWN + r")(?:-(?P<d>\d{2}|" + _UNKNOWN + r"))?)?"
-    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$",
+    re.ASCII,
 )
-_MON = r"^(?P<d>\d{1,2}|" + _UNKNOWN + r")-(?P<m>[A-Z]{3}|" + _UNKNOWN + r")-(?P<y>\d{4})$"
-_SLASH = r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})$"
+_MON = re.compile(r"^(?P<d>\d{1,2}|" + _UNKNOWN + r")-(?P<m>[A-Z]{3}|" + _UNKNOWN + r")-(?P<y>\d{4})$", re.ASCII)
+_SLASH = re.compile(r"^(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})$", re.ASCII)
+_COMPLETE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ISO_SHAPES = {
+    "0000-00-00": "%Y-%m-%d", "0000-00-00T00:50": "%Y-%m-%dT%H:%M", "0000-00-00T00:50:50": "%Y-%m-%dT%H:%M:%S",
+}
+"""Complete ISO dates/datetimes as templates and their strptime formats: "0" stands for an ASCII
+digit, "5" for a digit from 0 to 5 (strptime would take second 60)."""
 
 
-def _known(part: pd.Series) -> pd.Series:
-    return part.notna() & ~part.isin(["UN", "UNK", "UK", "--"])
+def _part(text: str | None) -> int | None:
+    """A date component as a number; None when absent or written as unknown (UN, UNK, UK, --)."""
+    return None if text is None or text in UNKNOWN_PARTS else int(text)
 
 
-def _assemble(y: pd.Series, m: pd.Series, d: pd.Series, H: pd.Series, M: pd.Series, S: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Build ISO text from numeric parts (NaN = unknown); also return the invalid mask."""
-    has_m, has_d = m.notna(), d.notna()
-    invalid = (has_m & ((m < 1) | (m > 12))) | (has_d & (d < 1))
-    full = has_m & has_d & ~invalid
-    if full.any():
-        years = y[full].astype(int).to_numpy()
-        months = m[full].astype(int).to_numpy()
-        days_in_month = np.array([calendar.monthrange(a, b)[1] for a, b in zip(years, months)])
-        invalid.loc[full] = d[full].to_numpy() > days_in_month
-    has_time = H.notna()
-    invalid |= has_time & ((H > 23) | (M > 59) | (S.fillna(0) > 59) | ~(has_m & has_d))
-    text = y.astype("Int64").astype(str)
-    text = text.where(~has_m, text + "-" + m.astype("Int64").astype(str).str.zfill(2))
-    text = text.where(~(has_d & has_m), text + "-" + d.astype("Int64").astype(str).str.zfill(2))
-    text = text.where(~(has_d & ~has_m), text + "---" + d.astype("Int64").astype(str).str.zfill(2))
-    hours = "T" + H.astype("Int64").astype(str).str.zfill(2) + ":" + M.astype("Int64").astype(str).str.zfill(2)
-    text = text.where(~has_time, text + hours)
-    text = text.where(~S.notna(), text + ":" + S.astype("Int64").astype(str).str.zfill(2))
-    return text, invalid.astype(bool)
+def _assemble(year: int, month: int | None, day: int | None, hour: int | None = None, minute: int | None = None,
+              second: int | None = None) -> tuple[str | None, bool]:
+    """ISO 8601 text of date/time components (None = unknown) and whether they are impossible."""
+    invalid = (month is not None and not 1 <= month <= 12) or (day is not None and day < 1)
+    if not invalid and month is not None and day is not None:
+        invalid = day > calendar.monthrange(year, month)[1]
+    if hour is not None:
+        invalid = invalid or hour > 23 or minute > 59 or (second or 0) > 59 or month is None or day is None
+    if invalid:
+        return None, True
+    text = f"{year:04d}"
+    if month is not None:
+        text += f"-{month:02d}"
+    if day is not None:
+        text += f"-{day:02d}" if month is not None else f"---{day:02d}"
+    if hour is not None:
+        text += f"T{hour:02d}:{minute:02d}"
+    if second is not None:
+        text += f":{second:02d}"
+    return text, False
 
 
-def _numeric(part: pd.Series) -> pd.Series:
-    return pd.to_numeric(part.where(_known(part)), errors="coerce")
+def _normalise(value: object) -> str | None:
+    """The text a raw value is read from: trimmed and upper case; None when blank."""
+    text = value.strip().upper() if isinstance(value, str) else str(value)
+    return text or None
+
+
+def parse_dtc(text: str, slash_order: str | None) -> tuple[str | None, bool]:
+    """One normalised raw date (see :func:`_normalise`) -> (ISO 8601 text or None, invalid).
+
+    The rules of the module docstring, tried in order: ISO, DD-MON-YYYY, slashed.
+
+    >>> parse_dtc("UN-MAR-2022", None), parse_dtc("2022-02-30", None)
+    (('2022-03', False), (None, True))
+    """
+    if match := _ISO.search(text):
+        parts = (_part(match[name]) for name in ("m", "d", "H", "M", "S"))
+        return _assemble(int(match["y"]), *parts)
+    if match := _MON.search(text):
+        name = None if match["m"] in UNKNOWN_PARTS else match["m"]
+        if name is not None and name not in MONTHS:
+            return None, True
+        return _assemble(int(match["y"]), MONTHS.get(name), _part(match["d"]))
+    if match := _SLASH.search(text):
+        if slash_order is None:
+            return None, True
+        first, second = int(match["a"]), int(match["b"])
+        day, month = (first, second) if slash_order == "DMY" else (second, first)
+        return _assemble(int(match["y"]), month, day)
+    return None, True
+
+
+def compute_complete_iso(texts: np.ndarray) -> np.ndarray:
+    """Which normalised texts are complete, possible ISO dates or datetimes, vectorised.
+
+    Those are their own ISO 8601 result (``2022-03-15``, ``2022-03-15T10:30``,
+    ``2022-03-15T10:30:05``): the shape is checked on the characters, the calendar by
+    ``pandas.to_datetime``. A value it rejects (also a date pandas cannot hold, e.g. year 1500)
+    is not complete here and is read by :func:`parse_dtc`, which decides.
+    """
+    lengths = np.fromiter((len(t) if t is not None else 0 for t in texts), dtype=np.int64, count=len(texts))
+    complete = np.zeros(len(texts), dtype=bool)
+    for template, fmt in _ISO_SHAPES.items():
+        rows = np.flatnonzero(lengths == len(template))
+        if not len(rows):
+            continue
+        chars = np.array(texts[rows], dtype=f"<U{len(template)}").view(np.uint32).reshape(len(rows), len(template))
+        shape = np.frombuffer(template.encode("utf-32-le"), dtype=np.uint32)
+        digit = (shape == ord("0")) | (shape == ord("5"))
+        highest = np.where(shape == ord("5"), ord("5"), ord("9"))
+        shaped = np.where(digit, (chars >= ord("0")) & (chars <= highest), chars == shape).all(axis=1)
+        candidates = rows[shaped]
+        dates = pd.to_datetime(pd.Series(texts[candidates], dtype=object), format=fmt, errors="coerce")
+        complete[candidates[dates.notna().to_numpy()]] = True
+    return complete
+
+
+def _compute_dtc_unique(values: np.ndarray, slash_order: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """ISO text (object) and invalid flags (bool) of distinct, non-missing raw values."""
+    texts = np.fromiter(map(_normalise, values), dtype=object, count=len(values))
+    blank = np.equal(texts, None)
+    dtc = np.where(compute_complete_iso(texts), texts, None)
+    invalid = np.zeros(len(texts), dtype=bool)
+    rest = np.flatnonzero(pd.isna(dtc) & ~blank)
+    for position, (text, bad) in zip(rest, (parse_dtc(texts[i], slash_order) for i in rest)):
+        dtc[position], invalid[position] = text, bad
+    return dtc, invalid
 
 
 def compute_dtc(values: pd.Series, *, slash_order: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -76,78 +156,22 @@ def compute_dtc(values: pd.Series, *, slash_order: str | None = None) -> tuple[p
     """
     if slash_order not in (None, "DMY", "MDY"):
         raise ValueError(f"slash_order must be 'DMY', 'MDY' or None, not {slash_order!r}")
-    # parse each distinct raw value once (dates repeat a lot: one visit date per many records)
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    if len(uniques) < len(values):
-        dtc_u, invalid_u = _compute_dtc_unique(pd.Series(uniques, dtype=object), slash_order)
-        known = codes >= 0
-        taken = np.where(known, codes, 0)
-        parsed = dtc_u.to_numpy(dtype=object)[taken] if len(uniques) else np.full(len(values), None, dtype=object)
-        flags = invalid_u.to_numpy(dtype=bool)[taken] if len(uniques) else np.zeros(len(values), dtype=bool)
-        dtc = pd.Series(np.where(known, parsed, None), index=values.index, dtype=object)
-        invalid = pd.Series(known & flags, index=values.index)
-        return dtc, invalid
-    return _compute_dtc_unique(values, slash_order)
-
-
-def _compute_dtc_unique(values: pd.Series, slash_order: str | None) -> tuple[pd.Series, pd.Series]:
-    """:func:`compute_dtc` on values that are (mostly) distinct."""
-    text = values.astype(object).where(values.notna(), None).map(lambda v: v.strip().upper() if isinstance(v, str) else v)
-    text = text.map(lambda v: None if v is None or v == "" else str(v))
-    blank = text.isna()
-    dtc = pd.Series([None] * len(text), index=text.index, dtype=object)
-    parsed = pd.Series(False, index=text.index)
-    invalid = pd.Series(False, index=text.index)
-
-    iso = text.str.extract(_ISO)
-    hit = iso["y"].notna()
-    if hit.any():
-        rows = iso[hit]
-        month_unknown = ~_known(rows["m"])
-        day = _numeric(rows["d"]).where(~month_unknown | _known(rows["d"]))
-        out, bad = _assemble(_numeric(rows["y"]), _numeric(rows["m"]), day, _numeric(rows["H"]), _numeric(rows["M"]), _numeric(rows["S"]))
-        dtc[hit] = out.where(~bad, None).to_numpy(dtype=object)
-        invalid[hit] = bad.to_numpy(dtype=bool)
-        parsed |= hit
-
-    mon = text.where(~parsed).str.extract(_MON)
-    hit = mon["y"].notna()
-    if hit.any():
-        rows = mon[hit]
-        month_name = rows["m"].where(_known(rows["m"]))
-        month = month_name.map(MONTHS)
-        bad_name = month_name.notna() & month.isna()
-        nan = pd.Series(np.nan, index=rows.index)
-        out, bad = _assemble(_numeric(rows["y"]), month.astype(float), _numeric(rows["d"]), nan, nan, nan)
-        bad |= bad_name
-        dtc[hit] = out.where(~bad, None).to_numpy(dtype=object)
-        invalid[hit] = bad.to_numpy(dtype=bool)
-        parsed |= hit
-
-    slash = text.where(~parsed).str.extract(_SLASH)
-    hit = slash["y"].notna()
-    if hit.any():
-        rows = slash[hit]
-        if slash_order is None:
-            invalid[hit] = True
-        else:
-            first, second = pd.to_numeric(rows["a"]), pd.to_numeric(rows["b"])
-            day, month = (first, second) if slash_order == "DMY" else (second, first)
-            nan = pd.Series(np.nan, index=rows.index)
-            out, bad = _assemble(pd.to_numeric(rows["y"]), month.astype(float), day.astype(float), nan, nan, nan)
-            dtc[hit] = out.where(~bad, None).to_numpy(dtype=object)
-            invalid[hit] = bad.to_numpy(dtype=bool)
-        parsed |= hit
-
-    invalid |= ~parsed & ~blank
-    return dtc, invalid
+    dtc, invalid = _compute_dtc_unique(np.asarray(uniques, dtype=object), slash_order)
+    dtc = np.append(dtc, None).astype(object)  # position -1: missing raw value
+    invalid = np.append(invalid, False)
+    return pd.Series(dtc[codes], index=values.index, dtype=object), pd.Series(invalid[codes], index=values.index)
 
 
 def dtc_date(dtc: pd.Series) -> pd.Series:
-    """The calendar date of complete ISO dates/datetimes (``YYYY-MM-DD...``); NaT otherwise."""
-    text = dtc.astype(object).where(dtc.notna(), None)
-    complete = text.str.match(r"^\d{4}-\d{2}-\d{2}", na=False).astype(bool)
-    return pd.to_datetime(text.where(complete).str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    """The calendar date of complete ISO dates/datetimes (``YYYY-MM-DD...``); NaT otherwise.
+
+    Each distinct value is converted once.
+    """
+    codes, uniques = pd.factorize(dtc.astype(object), use_na_sentinel=True)
+    heads = [v[:10] if isinstance(v, str) and _COMPLETE_DATE.match(v) else None for v in uniques]
+    dates = pd.to_datetime(pd.Series(heads + [None], dtype=object), format="%Y-%m-%d", errors="coerce")
+    return pd.Series(dates.to_numpy()[codes], index=dtc.index, name=dtc.name)
 
 
 def compute_dy(dtc: pd.Series, reference: pd.Series) -> pd.Series:

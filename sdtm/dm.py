@@ -51,9 +51,11 @@ def _dose_dates(ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     anl_start = dtc_date(map_date(anl, "EXSTDAT", ctx))
     anl_end = dtc_date(map_date(anl, "EXENDAT", ctx)).fillna(anl_start)
     ben_date = dtc_date(map_date(ben, "EXDAT", ctx))
-    starts = pd.concat([anl.assign(_date=anl_start.to_numpy()), ben.assign(_date=ben_date.to_numpy())], ignore_index=True)
-    ends = pd.concat([anl.assign(_date=anl_end.clip(upper=cutoff).where(anl_start <= cutoff).to_numpy()),
-                      ben.assign(_date=ben_date.to_numpy())], ignore_index=True)
+    keys = ["USUBJID", "SOURCE_FILE", "SOURCE_ROW"]
+    starts = pd.concat([anl[keys].assign(_date=anl_start.to_numpy()), ben[keys].assign(_date=ben_date.to_numpy())],
+                       ignore_index=True)
+    ends = pd.concat([anl[keys].assign(_date=anl_end.clip(upper=cutoff).where(anl_start <= cutoff).to_numpy()),
+                      ben[keys].assign(_date=ben_date.to_numpy())], ignore_index=True)
     starts = starts[starts["_date"] <= cutoff]
     ends = ends[ends["_date"].notna() & (ends["_date"] <= cutoff)]
     first = starts.sort_values(["USUBJID", "_date", "SOURCE_FILE", "SOURCE_ROW"], kind="mergesort").drop_duplicates("USUBJID")

@@ -30,11 +30,14 @@ infusion without start time (EXSTDTC date only).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from sdtm.common import (
     add_subject_keys,
+    compute_distinct,
     finalise_domain,
     map_date,
     numeric_text,
@@ -49,6 +52,8 @@ from sdtm.suppqual import Qualifier, create_supp
 ANLOTINIB_FORM = "dosing_anlotinib"
 BENMELSTOBART_FORM = "dosing_benmelstobart"
 REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+COMPLETE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 SUPP_QUALIFIERS = (
     Qualifier("_CYCLE", "EXCYCLE", "Treatment Cycle Number", "CRF"),
@@ -88,14 +93,16 @@ def compute_datetime(rows: pd.DataFrame, date_col: str, time_col: str, ctx: Mapp
     The time is appended when the date is complete and the time is valid; an unreadable time
     is check DATE001 (the date is kept alone).
     """
-    time = rows[time_col].astype(object).where(rows[time_col].notna(), None).str.strip()
-    valid = time.str.match(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", na=False).astype(bool)
+    time = compute_distinct(rows[time_col], lambda v: v.strip() if isinstance(v, str) else None)
+    valid = compute_distinct(time, lambda v: v is not None and TIME.match(v) is not None).astype(bool)
     bad = time.notna() & (time != "") & ~valid
     if bad.any():
         ctx.issues.add_rows(rows[bad], column=time_col, check="DATE001", severity="ERROR", message="time is not readable; set missing")
-    date = rows[date_col]
-    complete = date.astype(object).str.match(r"^\d{4}-\d{2}-\d{2}$", na=False).astype(bool)
-    return date.where(~(valid & complete), date + "T" + time).astype(object).where(date.notna(), None)
+    date = rows[date_col].astype(object)
+    complete = compute_distinct(date, lambda v: isinstance(v, str) and COMPLETE_DATE.match(v) is not None).astype(bool)
+    timed = valid & complete
+    stamp = date.where(~timed, date[timed] + "T" + time[timed])
+    return stamp.where(date.notna(), None)
 
 
 def create_anlotinib(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -14,6 +15,39 @@ def compute_usubjid(studyid: str, siteid: pd.Series, subjid: pd.Series) -> pd.Se
     ['S1-01-003']
     """
     return studyid + "-" + siteid.astype(str) + "-" + subjid.astype(str)
+
+
+def compute_sort_codes(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Integer codes in the values' sort order, missing values last (one code).
+
+    Sorting several columns' codes with a stable ``numpy.lexsort`` gives the order of a
+    mergesort of the columns themselves (``na_position="last"``).
+
+    >>> compute_sort_codes(pd.Series(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
+    """
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+def compute_seq(dataset: pd.DataFrame, *, order: Sequence[str], by_vars: Sequence[str] = ("USUBJID",)) -> np.ndarray:
+    """--SEQ of each row: 1, 2, ... within ``by_vars`` following ``order`` (see :func:`derive_var_seq`).
+
+    One stable ``numpy.lexsort`` of integer codes (each column's sorted factorisation, missing
+    last) instead of sorting the text values: the same numbering, fast on millions of records.
+    """
+    groups = [compute_sort_codes(dataset[column]) for column in by_vars]
+    ranked = np.lexsort([compute_sort_codes(dataset[column]) for column in reversed(list(order))] + groups[::-1])
+    changed = np.zeros(len(ranked), dtype=bool)
+    changed[:1] = True
+    for codes in groups:
+        sorted_codes = codes[ranked]
+        changed[1:] |= sorted_codes[1:] != sorted_codes[:-1]
+    position = np.arange(len(ranked))
+    first = np.maximum.accumulate(np.where(changed, position, 0))
+    sequence = np.empty(len(ranked), dtype="int64")
+    sequence[ranked] = position - first + 1
+    return sequence
 
 
 def derive_var_seq(
@@ -33,7 +67,4 @@ def derive_var_seq(
     >>> derive_var_seq(df, new_var="AESEQ", order=["AESTDTC"])["AESEQ"].tolist()
     [2, 1, 1]
     """
-    keys = list(by_vars) + list(order)
-    ranked = dataset.sort_values(keys, kind="mergesort", na_position="last")
-    sequence = ranked.groupby(list(by_vars), sort=False, dropna=False).cumcount() + 1
-    return dataset.assign(**{new_var: sequence.reindex(dataset.index).astype("int64")})
+    return dataset.assign(**{new_var: compute_seq(dataset, order=order, by_vars=by_vars)})

@@ -9,57 +9,110 @@ inventory) with the records the ledger accounts for; the totals must agree exact
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from sdtm.context import DomainResult
 
 LEDGER_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "STATUS", "DOMAIN", "USUBJID", "SEQ", "REASON"]
 SUMMARY_COLUMNS = ["file", "raw_records", "accounted", "mapped", "contributed", "excluded", "rejected", "unaccounted"]
+STATUS_RANK = {"mapped": 0, "contributed": 1, "excluded": 2, "rejected": 3}
+"""Outcomes from best to worst: a record with several outcomes counts once, under its best."""
+
+
+TEXT_COLUMNS = ("SOURCE_FILE", "STATUS", "DOMAIN", "USUBJID", "REASON")
+
+
+def _text(frame: pd.DataFrame, name: str | None) -> pd.Categorical:
+    """A text column of ``frame`` as a categorical (all missing when ``name`` is None or absent)."""
+    if name is not None and name in frame.columns:
+        return pd.Categorical(frame[name].to_numpy(dtype=object))
+    return pd.Categorical.from_codes(np.full(len(frame), -1, dtype="int8"), categories=pd.Index([], dtype=object))
+
+
+def _constant(frame: pd.DataFrame, value: str | None) -> pd.Categorical:
+    """``value`` on every row of ``frame``, as a categorical."""
+    if value is None:
+        return _text(frame, None)
+    return pd.Categorical.from_codes(np.zeros(len(frame), dtype="int8"), categories=pd.Index([value], dtype=object))
+
+
+def _numbers(frame: pd.DataFrame, name: str | None) -> np.ndarray:
+    """A column of whole numbers (rows, --SEQ) as floats, NaN where missing or absent."""
+    if name is not None and name in frame.columns:
+        return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+    return np.full(len(frame), np.nan)
+
+
+def _ledger_part(frame: pd.DataFrame, *, status: str, domain: str | None, seq: str | None = None) -> dict:
+    """The ledger columns of one frame of outcomes (mapped records carry USUBJID and --SEQ, others a REASON)."""
+    mapped = seq is not None
+    return {
+        "SOURCE_FILE": _text(frame, "SOURCE_FILE"), "SOURCE_ROW": _numbers(frame, "SOURCE_ROW"),
+        "STATUS": _constant(frame, status), "DOMAIN": _constant(frame, domain),
+        "USUBJID": _text(frame, "USUBJID" if mapped else None), "SEQ": _numbers(frame, seq),
+        "REASON": _text(frame, None if mapped else "REASON"),
+    }
 
 
 def build_ledger(results: dict[str, DomainResult], read_rejections: pd.DataFrame) -> pd.DataFrame:
-    """The ledger of every outcome of every raw record (sorted by file and row)."""
-    frames = []
+    """The ledger of every outcome of every raw record, sorted by file, row, domain and --SEQ.
+
+    Records without a raw row (derived records) are not listed. The text columns are
+    categoricals (millions of records name a few files, outcomes and reasons), SEQ a nullable
+    integer.
+    """
+    parts = []
     for name, result in results.items():
         data = result.data
         if {"SOURCE_FILE", "SOURCE_ROW"} <= set(data.columns) and not data.empty:
-            seq = f"{name}SEQ"
-            frames.append(pd.DataFrame({
-                "SOURCE_FILE": data["SOURCE_FILE"], "SOURCE_ROW": data["SOURCE_ROW"], "STATUS": "mapped", "DOMAIN": name,
-                "USUBJID": data["USUBJID"] if "USUBJID" in data else None, "SEQ": data[seq] if seq in data else None, "REASON": None,
-            }))
+            parts.append(_ledger_part(data, status="mapped", domain=name, seq=f"{name}SEQ"))
         for status, frame in (("contributed", result.used), ("excluded", result.excluded), ("rejected", result.rejected)):
             if not frame.empty:
-                frames.append(frame[["SOURCE_FILE", "SOURCE_ROW", "REASON"]].assign(STATUS=status, DOMAIN=name, USUBJID=None, SEQ=None))
+                parts.append(_ledger_part(frame, status=status, domain=name))
     if not read_rejections.empty:
-        frames.append(read_rejections[["SOURCE_FILE", "SOURCE_ROW", "REASON"]].assign(STATUS="rejected", DOMAIN=None, USUBJID=None, SEQ=None))
-    if not frames:
+        parts.append(_ledger_part(read_rejections, status="rejected", domain=None))
+    if not parts:
         return pd.DataFrame(columns=LEDGER_COLUMNS)
-    ledger = pd.concat(frames, ignore_index=True)[LEDGER_COLUMNS]
-    ledger = ledger[ledger["SOURCE_FILE"].notna() & ledger["SOURCE_ROW"].notna()]  # derived records have no raw row
+    columns = {c: union_categoricals([p[c] for p in parts], sort_categories=True) for c in TEXT_COLUMNS}
+    columns |= {c: np.concatenate([p[c] for p in parts]) for c in ("SOURCE_ROW", "SEQ")}
+    listed = np.flatnonzero((columns["SOURCE_FILE"].codes >= 0) & ~np.isnan(columns["SOURCE_ROW"]))
+    domain = columns["DOMAIN"].codes[listed]
+    keys = [columns["SEQ"][listed], np.where(domain < 0, len(columns["DOMAIN"].categories), domain),
+            columns["SOURCE_ROW"][listed], columns["SOURCE_FILE"].codes[listed]]
+    rows = listed[np.lexsort(keys)]  # stable, missing last: the order of a mergesort of the columns
+    ledger = pd.DataFrame({c: columns[c][rows] for c in LEDGER_COLUMNS})
     ledger["SOURCE_ROW"] = ledger["SOURCE_ROW"].astype("int64")
-    return ledger.sort_values(["SOURCE_FILE", "SOURCE_ROW", "DOMAIN", "SEQ"], kind="mergesort", na_position="last").reset_index(drop=True)
+    ledger["SEQ"] = ledger["SEQ"].astype("Int64")
+    return ledger
+
+
+def _status_rank(status: pd.Series) -> np.ndarray:
+    """:data:`STATUS_RANK` of each outcome."""
+    outcomes = status.astype("category").cat
+    ranks = np.array([STATUS_RANK[c] for c in outcomes.categories] + [len(STATUS_RANK)], dtype="int64")
+    return ranks[outcomes.codes]
 
 
 def summarise(ledger: pd.DataFrame, raw_counts: dict[str, int]) -> pd.DataFrame:
     """Per raw file: records delivered, accounted for (by their best outcome), unaccounted.
 
     A record counts once, under its best outcome: mapped > contributed > excluded > rejected.
+    Records are the ledger's distinct rows after the header (row 1) of files in the inventory
+    (``raw_counts``); their numbers need not be consecutive (a workbook's blank rows are not
+    records). A file only in the ledger is listed with nothing delivered and nothing accounted.
     """
-    rank = {"mapped": 0, "contributed": 1, "excluded": 2, "rejected": 3}
-    best = (ledger.assign(_rank=ledger["STATUS"].map(rank))
-            .sort_values(["SOURCE_FILE", "SOURCE_ROW", "_rank"], kind="mergesort")
-            .drop_duplicates(["SOURCE_FILE", "SOURCE_ROW"]))
-    rows = []
-    for file in sorted(set(raw_counts) | set(best["SOURCE_FILE"])):
-        outcomes = best[best["SOURCE_FILE"] == file]
-        count = raw_counts.get(file, 0)
-        within = outcomes[(outcomes["SOURCE_ROW"] >= 2) & (outcomes["SOURCE_ROW"] <= count + 1)]
-        by_status = within["STATUS"].value_counts()
-        accounted = len(within)
-        rows.append({
-            "file": file, "raw_records": count, "accounted": accounted,
-            **{status: int(by_status.get(status, 0)) for status in rank},
-            "unaccounted": count - accounted,
-        })
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    files = sorted(set(raw_counts) | set(ledger["SOURCE_FILE"].unique()))
+    delivered = np.array([raw_counts.get(f, 0) for f in files], dtype="int64")
+    records = ledger[(ledger["SOURCE_ROW"] >= 2) & ledger["SOURCE_FILE"].isin(list(raw_counts))]
+    best = (records[["SOURCE_FILE", "SOURCE_ROW"]].assign(_rank=_status_rank(records["STATUS"]))
+            .groupby(["SOURCE_FILE", "SOURCE_ROW"], sort=False, observed=True)["_rank"].min())
+    counts = pd.crosstab(best.index.get_level_values("SOURCE_FILE").astype(object), best.to_numpy())
+    counts = counts.reindex(index=files, columns=list(STATUS_RANK.values()), fill_value=0).to_numpy(dtype="int64")
+    accounted = counts.sum(axis=1)
+    summary = pd.DataFrame({"file": files, "raw_records": delivered, "accounted": accounted})
+    for status, rank in STATUS_RANK.items():
+        summary[status] = counts[:, rank]
+    summary["unaccounted"] = delivered - accounted
+    return summary[SUMMARY_COLUMNS]

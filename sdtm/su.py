@@ -28,6 +28,7 @@ from sdtm.common import add_subject_keys, finalise_domain, map_coded, numeric_te
 from sdtm.context import DomainResult, MappingContext
 from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
+from sdtm.tr import compute_number_text
 
 PACK_YEARS = Qualifier("PACKYRS", "PACKYRS", "Tobacco Use in Pack-Years", "CRF")
 
@@ -69,7 +70,7 @@ def build_su(raw: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
     if never.any():
         ctx.issues.add_rows(raw[never], column="SUPKYRS", check="SU001", severity="WARNING",
                             message="pack-years given for a never user; kept as collected")
-    su["PACKYRS"] = packs.map(lambda v: None if pd.isna(v) else f"{v:g}").astype(object)
+    su["PACKYRS"] = compute_number_text(packs)
     return su
 
 

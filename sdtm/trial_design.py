@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from sdtm.common import add_subject_keys
+from sdtm.common import compute_distinct
 from sdtm.context import DomainResult, MappingContext
 from specs.ct import load_ct
 from specs.documents import load_yaml_document
@@ -215,11 +216,19 @@ def map_tv(ctx: MappingContext) -> DomainResult:
     return DomainResult("TV", tv.assign(STUDYID=ctx.studyid, DOMAIN="TV", TVENRL=None))
 
 
+def _stripped(value: object) -> object:
+    """``Series.str.strip`` of one value: text trimmed, missing kept, anything else NaN."""
+    if isinstance(value, str):
+        return value.strip()
+    return value if pd.isna(value) else np.nan
+
+
 def map_ti(ctx: MappingContext) -> DomainResult:
     """TI: one record per eligibility criterion, as the eligibility form words it (check TI001)."""
-    raw = add_subject_keys(ctx.form("eligibility").data, ctx)
-    criteria = raw[["IETESTCD", "IECAT", "IETEST"]].apply(lambda s: s.str.strip())
-    criteria["IECAT"] = criteria["IECAT"].str.upper()
+    raw = ctx.form("eligibility").data
+    criteria = pd.DataFrame({column: compute_distinct(raw[column], _stripped)
+                             for column in ("IETESTCD", "IECAT", "IETEST")})
+    criteria["IECAT"] = compute_distinct(criteria["IECAT"], lambda v: v.upper() if isinstance(v, str) else v)
     variants = criteria.drop_duplicates().groupby("IETESTCD")["IETEST"].nunique()
     for code in variants[variants > 1].index:
         rows = raw[raw["IETESTCD"].str.strip() == code]

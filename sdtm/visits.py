@@ -132,8 +132,8 @@ def compute_visitnum(
         reference,
     )
     result.loc[numbers.index, "VISITNUM"] = numbers.to_numpy()
-    labels = numbers.map(lambda n: f"Unscheduled {n:.2f}" if pd.notna(n) else None)
-    result.loc[numbers.index, "VISIT"] = labels.astype(object).to_numpy()
+    labels = numbers.map({n: f"Unscheduled {n:.2f}" for n in pd.unique(numbers.dropna().to_numpy())}).astype(object)
+    result.loc[numbers.index, "VISIT"] = labels.where(labels.notna(), None).to_numpy()
     return result
 
 

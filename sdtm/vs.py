@@ -23,7 +23,8 @@ import pandas as pd
 
 from sdtm.common import add_subject_keys, map_date, reject_unknown_subjects, split_after_cutoff, split_duplicates
 from sdtm.context import DomainResult, MappingContext
-from sdtm.lb import compute_lobxfl_subset, compute_seq_coded, derive_vars_timing, order_variables
+from sdtm.identifiers import compute_seq
+from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing, order_variables
 from sdtm.units import format_number, load_units, numeric_unique
 
 FORM = "vital_signs"
@@ -41,11 +42,10 @@ def map_vs(ctx: MappingContext) -> DomainResult:
     rows, late = split_after_cutoff(rows, rows["VSDTC"], ctx)
     rows = derive_vars_timing(rows, ctx, dtc_var="VSDTC", dy_var="VSDY")
     tests = units.vs_tests
-    data = rows.melt(id_vars=["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "VISIT", "VISITNUM", "VSDTC", "VSDY", "EPOCH", "_PRE"],
-                     value_vars=list(tests["COLUMN"]), var_name="COLUMN", value_name="VSORRES")
-    data = data[data["VSORRES"].notna().to_numpy()]  # the readers make blank cells missing
-    keys = pd.MultiIndex.from_frame(data[["SOURCE_FILE", "SOURCE_ROW"]])
-    empty = rows[~pd.MultiIndex.from_frame(rows[["SOURCE_FILE", "SOURCE_ROW"]]).isin(keys)]
+    data, no_result = create_long_results(
+        rows, id_vars=["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "VISIT", "VISITNUM", "VSDTC", "VSDY", "EPOCH", "_PRE"],
+        value_vars=list(tests["COLUMN"]), var_name="COLUMN", value_name="VSORRES")
+    empty = rows[no_result]
     data = data.merge(tests, on="COLUMN", how="left").reset_index(drop=True)
     value = numeric_unique(data["VSORRES"])
     bad = value.isna()
@@ -57,7 +57,7 @@ def map_vs(ctx: MappingContext) -> DomainResult:
     data["VSORRESU"], data["VSSTRESN"], data["VSSTRESC"] = data["UNIT"], value, format_number(value)
     data["VSSTRESU"] = data["UNIT"].astype(object).where(value.notna(), None)
     data["STUDYID"], data["DOMAIN"] = ctx.studyid, "VS"
-    data["VSSEQ"] = compute_seq_coded(data, order=["VSDTC", "VISITNUM", "VSTESTCD"])
+    data["VSSEQ"] = compute_seq(data, order=["VSDTC", "VISITNUM", "VSTESTCD"])
     data["VSLOBXFL"] = compute_lobxfl_subset(data, ctx, pre=data["_PRE"], by_vars=["USUBJID", "VSTESTCD"], dtc_var="VSDTC",
                                              result_var="VSSTRESC")
     data = data.drop(columns=["COLUMN", "UNIT", "_PRE"])

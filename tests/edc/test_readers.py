@@ -115,3 +115,99 @@ def test_named_sheet_and_its_source_name(tmp_path):
 
     entries = {(f.path, f.records) for f in inventory(tmp_path)}
     assert entries == {("site_01/labs.xlsx[Haematology]", 1), ("site_01/labs.xlsx[Chemistry]", 2)}
+
+
+def _workbook(path: Path, rows: list[list], *, title: str = "Sheet") -> Path:
+    """A one-sheet workbook written by openpyxl (as the sites' exports are)."""
+    book = openpyxl.Workbook()
+    book.active.title = title
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_dates_times_and_numbers_read_as_export_text(tmp_path):
+    import datetime as dt
+
+    (tmp_path / "site_01").mkdir()
+    rows = [
+        ["SUBJID", "VALUE"],
+        ["001", dt.datetime(2022, 3, 1)],  # midnight: the date only
+        ["002", dt.datetime(2022, 3, 1, 10, 30, 15)],  # a time: to the minute
+        ["003", dt.date(2022, 3, 2)],
+        ["004", dt.time(8, 5)],
+        ["005", 35],  # whole numbers without ".0", whether written as int or float
+        ["006", 35.0],
+        ["007", -4.0],
+        ["008", 0.82],
+        ["009", 1e20],
+        ["010", "001"],  # text stays text
+        ["011", " x "],  # not trimmed
+        ["012", "  "],  # whitespace only: missing
+        ["013", True],
+        ["014", 1.0],  # a number equal to True still reads as a number
+    ]
+    _workbook(tmp_path / "site_01" / "f.xlsx", rows)
+    form = read_form(tmp_path, "f", columns=["SUBJID", "VALUE"], issues=IssueLog())
+    assert form.data["VALUE"].tolist() == [
+        "2022-03-01", "2022-03-01T10:30", "2022-03-02", "08:05:00", "35", "35", "-4", "0.82",
+        "100000000000000000000", "001", " x ", None, "True", "1",
+    ]
+
+
+def test_xlsx_source_row_is_the_sheet_row_when_blank_rows_are_skipped(tmp_path):
+    (tmp_path / "site_01").mkdir()
+    rows = [["SUBJID", "AETERM"], ["001", "Nausea"], [None, None], ["  ", None], ["002", "Rash"], [None, None]]
+    _workbook(tmp_path / "site_01" / "ae.xlsx", rows)
+    form = read_form(tmp_path, "ae", columns=["SUBJID", "AETERM"], issues=IssueLog())
+    # rows 3 and 4 are blank (whitespace counts as blank): not records, and row 5 stays row 5
+    assert form.data[["SOURCE_ROW", "SUBJID", "AETERM"]].values.tolist() == [[2, "001", "Nausea"], [5, "002", "Rash"]]
+    from edc.inventory import inventory
+
+    assert [(f.path, f.records) for f in inventory(tmp_path)] == [("site_01/ae.xlsx[Sheet]", 2)]
+
+
+def test_xlsx_leading_empty_columns_keep_their_place(tmp_path):
+    (tmp_path / "site_01").mkdir()
+    book = openpyxl.Workbook()
+    book.active["B1"], book.active["C1"], book.active["B2"], book.active["C2"] = "SUBJID", "AETERM", "001", "Nausea"
+    book.save(tmp_path / "site_01" / "ae.xlsx")
+    issues = IssueLog()
+    form = read_form(tmp_path, "ae", columns=["SUBJID", "AETERM"], issues=issues)
+    assert form.data[["SOURCE_ROW", "SUBJID", "AETERM"]].values.tolist() == [[2, "001", "Nausea"]]
+    assert not issues.issues
+
+
+def test_workbook_opened_once_for_several_sheets(tmp_path, monkeypatch):
+    from edc import readers
+
+    (tmp_path / "site_01").mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "A"
+    book.active.append(["SUBJID"])
+    book.active.append(["001"])
+    book.create_sheet("B").append(["SUBJID"])
+    book.save(tmp_path / "site_01" / "labs.xlsx")
+    opened = []
+    real = readers.CalamineWorkbook.from_path
+    monkeypatch.setattr(readers.CalamineWorkbook, "from_path", lambda path: opened.append(path) or real(path))
+    workbooks = readers.Workbooks()
+    for sheet in ("A", "B"):
+        read_form(tmp_path, "labs", columns=["SUBJID"], issues=IssueLog(), sheet=sheet, workbooks=workbooks)
+    assert len(opened) == 1
+    read_form(tmp_path, "labs", columns=["SUBJID"], issues=IssueLog(), sheet="A")  # a new read opens it again
+    assert len(opened) == 2
+
+
+def test_compute_cell_texts_matches_cell_text_per_cell():
+    import datetime as dt
+
+    import numpy as np
+
+    from edc.readers import _cell_text, compute_cell_texts
+
+    cells = np.array([[1.0, True, "a", ""], [dt.date(2022, 1, 2), 1.0, "  ", dt.datetime(2022, 1, 2, 5)]], dtype=object)
+    expected = [[_cell_text(v) for v in row] for row in cells]
+    assert compute_cell_texts(cells).tolist() == expected
+    assert compute_cell_texts(cells[:, 2:]).tolist() == [r[2:] for r in expected]

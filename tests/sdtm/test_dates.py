@@ -86,3 +86,81 @@ def test_repeated_and_all_missing_values():
     assert invalid.tolist() == [False, False, False, True, True]
     dtc, invalid = compute_dtc(pd.Series([None, None], dtype=object))
     assert dtc.tolist() == [None, None] and not invalid.any()
+
+
+@pytest.mark.parametrize(
+    ("raw", "iso", "bad"),
+    [
+        ("0099-03-15", "0099-03-15", False),  # the year keeps its four digits
+        ("1500-02-29", "1500-02-29", True),  # Julian leap day, not Gregorian: impossible
+        ("1600-02-29", "1600-02-29", False),  # outside pandas' Timestamp range: read without the fast path
+        ("2022-03-15T10:30:60", None, True),  # no leap seconds
+        ("2022-03-15T23:59:59", "2022-03-15T23:59:59", False),
+        ("\u0662\u0660\u0662\u0662-03-15", None, True),  # digits are ASCII digits
+    ],
+)
+def test_edge_values(raw, iso, bad):
+    dtc, invalid = compute_dtc(pd.Series([raw]))
+    assert dtc.tolist() == [iso if not bad else None] and invalid.tolist() == [bad]
+
+
+COMPLETE = [
+    "2022-03-15", "2024-02-29", "2023-02-29", "2022-13-01", "2022-00-10", "2022-04-31", "2022-04-00", "1677-09-21",
+    "2262-04-12", "9999-12-31", "0001-01-01", "2022-03-15T00:00", "2022-03-15T23:59", "2022-03-15T24:00",
+    "2022-03-15T12:60", "2022-03-15T10:30:00", "2022-03-15T10:30:59", "2022-03-15T10:30:61", "2022-3-15T1:30",
+    "2022/03/15", "2022-03-15X", "20220315", "2022-03-1 ", "2022-03-15t10:30",
+]
+
+
+def test_fast_path_agrees_with_the_general_reader():
+    import numpy as np
+
+    from sdtm.dates import compute_complete_iso, parse_dtc
+
+    texts = np.array([t.strip().upper() for t in COMPLETE], dtype=object)
+    fast = compute_complete_iso(texts)
+    assert fast.any() and not fast.all()
+    for text, complete in zip(texts, fast):
+        if complete:  # whatever the fast path accepts, the general reader reads as itself
+            assert parse_dtc(text, None) == (text, False), text
+
+
+def test_fast_path_agrees_with_the_general_reader_on_generated_values():
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sdtm.dates import compute_complete_iso, parse_dtc
+
+    digits = st.text(alphabet="0123456789", min_size=2, max_size=2)
+    stamp = st.tuples(st.text(alphabet="0123456789", min_size=4, max_size=4), digits, digits,
+                      st.sampled_from(["", "T"]), digits, digits, st.sampled_from(["", ":"]), digits)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(stamp, min_size=1, max_size=20))
+    def check(parts):
+        texts = []
+        for y, m, d, t, hh, mm, colon, ss in parts:
+            text = f"{y}-{m}-{d}"
+            if t:
+                text += f"T{hh}:{mm}" + (f":{ss}" if colon else "")
+            texts.append(text)
+        array = np.array(texts, dtype=object)
+        fast = compute_complete_iso(array)
+        for text, complete in zip(texts, fast):
+            read = parse_dtc(text, None)
+            assert (read == (text, False)) if complete else True, text
+        series = pd.Series(texts)
+        dtc, invalid = compute_dtc(series)
+        assert list(zip(dtc.tolist(), invalid.tolist())) == [parse_dtc(t, None) for t in texts]
+
+    check()
+
+
+def test_many_calls_and_repeated_values_give_the_same_result():
+    values = pd.Series(["2022-03-15", "15-MAR-2022", "03/15/2022", "2022-03", "bad", None] * 50)
+    whole = compute_dtc(values, slash_order="MDY")
+    parts = [compute_dtc(values.iloc[i:i + 7], slash_order="MDY") for i in range(0, len(values), 7)]
+    assert pd.concat([p[0] for p in parts]).tolist() == whole[0].tolist()
+    assert pd.concat([p[1] for p in parts]).tolist() == whole[1].tolist()
+    assert whole[0].iloc[:6].tolist() == ["2022-03-15", "2022-03-15", "2022-03-15", "2022-03", None, None]

@@ -28,3 +28,20 @@ def test_seq_numbers_within_subject_in_order_and_keeps_row_positions():
 def test_seq_ties_keep_input_order():
     data = pd.DataFrame({"USUBJID": ["A", "A"], "LBDTC": ["2022-03-01", "2022-03-01"], "LBTESTCD": ["ALT", "ALT"]})
     assert derive_var_seq(data, new_var="LBSEQ", order=["LBDTC", "LBTESTCD"])["LBSEQ"].tolist() == [1, 2]
+
+
+def test_seq_matches_a_stable_sort_of_the_values_on_generated_data():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    size = 500
+    data = pd.DataFrame({
+        "USUBJID": rng.choice(["A", "B", "C", None], size),
+        "SITE": rng.choice(["01", "02"], size),
+        "DTC": rng.choice(["2022-03-01", "2022-03-02", "2022-03", None], size),
+        "VISITNUM": rng.choice([1.0, 2.0, 101.5, np.nan], size),
+    })
+    by_vars, order = ["USUBJID", "SITE"], ["DTC", "VISITNUM"]
+    ranked = data.sort_values(by_vars + order, kind="mergesort", na_position="last")
+    expected = ranked.groupby(by_vars, sort=False, dropna=False).cumcount().add(1).reindex(data.index)
+    assert derive_var_seq(data, new_var="SEQ", order=order, by_vars=by_vars)["SEQ"].tolist() == expected.tolist()

@@ -252,3 +252,15 @@ def test_real_raw_data_is_conformant_and_fully_accounted():
     assert conformance_errors(result).empty
     assert unaccounted(ctx, [result], list(FORMS) + [RANGES]) == set()
     assert {i.check for i in ctx.issues.issues if i.severity == "ERROR"} == set()
+
+
+def test_long_results_are_melt_without_empty_cells():
+    from sdtm.lb import create_long_results
+
+    wide = pd.DataFrame({"ID": [1, 2, 3], "DY": pd.array([5, None, 7], dtype="Int64"), "HGB": ["130", None, None],
+                         "WBC": [None, None, "4.1"]})
+    long, empty = create_long_results(wide, id_vars=["ID", "DY"], value_vars=["HGB", "WBC"], var_name="ANALYTE",
+                                      value_name="LBORRES")
+    melted = wide.melt(id_vars=["ID", "DY"], value_vars=["HGB", "WBC"], var_name="ANALYTE", value_name="LBORRES")
+    pd.testing.assert_frame_equal(long, melted[melted["LBORRES"].notna()].reset_index(drop=True))
+    assert empty.tolist() == [False, True, False]

@@ -40,3 +40,12 @@ def test_one_record_per_parent_and_qualifier_with_a_value():
 def test_no_qualifiers_gives_empty_frame_with_columns():
     supp = create_supp(pd.DataFrame({"STUDYID": [], "USUBJID": [], "AESEQ": []}), rdomain="AE", qualifiers=[], idvar="AESEQ")
     assert list(supp.columns) == SUPP_COLUMNS and supp.empty
+
+
+def test_numeric_qualifier_values_and_whitespace_cells():
+    data = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["A", "A", "B"], "EXSEQ": [2, 1, 1],
+                         "DAYS": [14.0, float("nan"), 7.5], "NOTE": ["  ", "x", None]})
+    supp = create_supp(data, rdomain="EX", idvar="EXSEQ",
+                       qualifiers=[Qualifier("DAYS", "EXTKDAYS", "Days", "CRF"), Qualifier("NOTE", "EXNOTE", "Note", "CRF")])
+    assert supp[["USUBJID", "IDVARVAL", "QNAM", "QVAL"]].values.tolist() == [
+        ["A", "1", "EXNOTE", "x"], ["A", "2", "EXTKDAYS", "14.0"], ["B", "1", "EXTKDAYS", "7.5"]]
