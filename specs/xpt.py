@@ -38,9 +38,14 @@ _NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,7}$")
 _DSCRPTR = b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!"
 
 
+SAS_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
 def sas_timestamp(moment: dt.datetime) -> bytes:
-    """The 16-byte XPT header date, ``ddMMMyy:hh:mm:ss`` (e.g. ``15JAN25:00:00:00``)."""
-    return moment.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
+    """The 16-byte XPT header date, ``ddMMMyy:hh:mm:ss`` (e.g. ``15JAN25:00:00:00``), with English
+    month names whatever the process locale (``%b`` would follow LC_TIME)."""
+    month = SAS_MONTHS[moment.month - 1]
+    return f"{moment:%d}{month}{moment:%y:%H:%M:%S}".encode("ascii")
 
 
 def _first_rows(mask: np.ndarray, limit: int = 5) -> list[int]:

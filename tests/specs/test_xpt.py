@@ -158,3 +158,19 @@ def test_header_only_metadata_gives_pyreadstat_storage_widths(tmp_path: Path):
     meta = read_xport_meta(path)
     assert meta.widths == pyreadstat.read_xport(path, metadataonly=True)[1].variable_storage_width
     assert meta == read_xport(path)[1]
+
+
+@pytest.mark.parametrize(("moment", "text"), [(dt.datetime(2024, 12, 3, 14, 5, 9), b"03DEC24:14:05:09"),
+                                              (dt.datetime(2031, 5, 31, 23, 59, 0), b"31MAY31:23:59:00")])
+def test_header_stamp_uses_english_months_whatever_the_locale(moment, text):
+    import locale
+
+    saved = locale.setlocale(locale.LC_TIME)
+    try:
+        locale.setlocale(locale.LC_TIME, "de_DE.UTF-8")  # "Dez", "Mai" under strftime("%b")
+    except locale.Error:
+        pass  # the German locale is not installed here: the stamp must not depend on it anyway
+    try:
+        assert sas_timestamp(moment) == text
+    finally:
+        locale.setlocale(locale.LC_TIME, saved)
