@@ -21,6 +21,10 @@ from specs.model import Study
 PROVENANCE = ["SOURCE_FILE", "SOURCE_ROW"]
 
 
+REASON_COLUMNS = REJECTED_COLUMNS
+"""Columns of the rejected/excluded/used frames of a :class:`DomainResult`: SOURCE_FILE, SOURCE_ROW, REASON."""
+
+
 def empty_rejections() -> pd.DataFrame:
     """A rejection frame with no rows."""
     return pd.DataFrame(columns=REJECTED_COLUMNS)

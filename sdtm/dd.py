@@ -29,12 +29,11 @@ from sdtm.common import (
     reject_unknown_subjects,
     split_after_cutoff,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import order_variables
 
 FORM = "survival_followup"
 TESTCD = "PRCDTH"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 
 
 def map_dd(ctx: MappingContext) -> DomainResult:

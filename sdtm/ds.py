@@ -33,7 +33,7 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import dtc_date
 from sdtm.lb import map_coded_unique, order_variables
 from sdtm.timing import derive_var_epoch
@@ -43,7 +43,6 @@ DISPOSITION = "DISPOSITION EVENT"
 MILESTONE = "PROTOCOL MILESTONE"
 CONSENT = "INFORMED CONSENT OBTAINED"
 DEATH = "DEATH"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "DSTERM", "DSDECOD", "DSCAT", "DSSCAT", "DSSTDTC"]
 
 

@@ -45,13 +45,12 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
 ANLOTINIB_FORM = "dosing_anlotinib"
 BENMELSTOBART_FORM = "dosing_benmelstobart"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 COMPLETE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -47,14 +47,13 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
 from specs.documents import load_yaml_document
 
 ASSAYS_FILE = "biomarker_assays.yaml"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 _ASSAY = {"testcd": {"type": "string"}, "tstdtl": {"type": "string", "required": True}, "method": {"type": "string", "required": True},
           "specimen": {"type": "string", "required": True}, "condition": {"type": "string"}}
 SCHEMA = {

@@ -29,12 +29,11 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
 FORM = "eligibility"
 VISIT_FORM = "visit_dates"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 
 
 def derive_var_iedtc(rows: pd.DataFrame, ctx: MappingContext) -> tuple[pd.Series, pd.DataFrame]:

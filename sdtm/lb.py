@@ -46,7 +46,7 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
 from sdtm.identifiers import compute_seq
 from sdtm.mapping import normalise_text
@@ -57,7 +57,6 @@ from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_
 FORMS = ("lab_haematology", "lab_chemistry", "lab_urinalysis", "lab_thyroid")
 RANGES = "lab_ranges"
 ORDINAL_MAP = "URPROT"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 RECORD_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "SITEID", "VISIT", "VISITNUM", "LBDTC", "LBDY", "EPOCH", "_PRE", "LBNAM",
                   "ANALYTE", "LBORRES"]
 

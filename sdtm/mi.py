@@ -35,13 +35,12 @@ from sdtm.common import (
     reject_unknown_subjects,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.gf import ASSAYS_FILE, load_assays
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
 
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 
 
 def _prepare(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:

@@ -20,12 +20,11 @@ from sdtm.common import (
     split_after_cutoff,
     split_duplicates,
 )
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
 FORM = "survival_followup"
 TESTCD = "SURVSTAT"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 
 
 def map_ss(ctx: MappingContext) -> DomainResult:

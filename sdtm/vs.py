@@ -22,13 +22,12 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.common import add_subject_keys, map_date, reject_unknown_subjects, split_after_cutoff, split_duplicates
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.identifiers import compute_seq
 from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing, order_variables
 from sdtm.units import format_number, load_units, numeric_unique
 
 FORM = "vital_signs"
-REASON_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "REASON"]
 
 
 def map_vs(ctx: MappingContext) -> DomainResult:
