@@ -17,6 +17,20 @@ from specs.conformance import check_dataset
 from specs.model import Study
 
 
+SE_COLUMNS = ["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]
+
+
+def make_context(study: Study, mapping: MappingSpec, raw: Path, cutoff, dm: list[dict], se: list[dict] | None = None, *,
+                 dm_columns: list[str]) -> MappingContext:
+    """A mapping context on ``raw`` with hand-made DM rows (``dm_columns``) and, when given, SE rows,
+    as the mappers that need subjects, reference dates and epochs expect them."""
+    ctx = MappingContext(study, mapping, raw, cutoff)
+    ctx.results["DM"] = DomainResult("DM", pd.DataFrame(dm, columns=dm_columns))
+    if se is not None:
+        ctx.results["SE"] = DomainResult("SE", pd.DataFrame(se, columns=SE_COLUMNS))
+    return ctx
+
+
 def write_form(raw: Path, site: str, form: str, rows: list[dict], *, mapping: MappingSpec, keys: dict,
                encoding: str = "utf-8", drop: tuple[str, ...] = ()) -> None:
     """A raw CSV form with the mapping spec's columns (EDC keys filled in unless given)."""

@@ -29,11 +29,7 @@ write_form = partial(sdtm_support.write_form, mapping=MAPPING, keys=KEYS)
 
 def make_ctx(raw: Path, dm: list[dict], se: list[dict] | None = None) -> MappingContext:
     """A context on ``raw`` with hand-made DM (USUBJID, SEX, RFSTDTC, RFXSTDTC) and SE frames."""
-    ctx = MappingContext(STUDY, MAPPING, raw, CUTOFF)
-    ctx.results["DM"] = DomainResult("DM", pd.DataFrame(dm, columns=["USUBJID", "SEX", "RFSTDTC", "RFXSTDTC"]))
-    if se is not None:
-        ctx.results["SE"] = DomainResult("SE", pd.DataFrame(se, columns=["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]))
-    return ctx
+    return sdtm_support.make_context(STUDY, MAPPING, raw, CUTOFF, dm, se, dm_columns=["USUBJID", "SEX", "RFSTDTC", "RFXSTDTC"])
 
 
 conformance_errors = partial(sdtm_support.errors, study=STUDY)

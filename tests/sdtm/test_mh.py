@@ -10,7 +10,7 @@ import pandas as pd
 import sdtm_support
 from sdtm_support import outcomes
 
-from sdtm.context import DomainResult, MappingContext
+from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.mh import map_mh
 from specs.loader import load_study
@@ -29,15 +29,10 @@ write_form = partial(sdtm_support.write_form, mapping=MAPPING, keys=KEYS)
 
 
 def make_ctx(raw: Path, dm: list[dict] = DM, se: list[dict] | None = SE) -> MappingContext:
-    ctx = MappingContext(STUDY, MAPPING, raw, CUTOFF)
-    ctx.results["DM"] = DomainResult("DM", pd.DataFrame(dm, columns=["USUBJID", "RFSTDTC"]))
-    if se is not None:
-        ctx.results["SE"] = DomainResult("SE", pd.DataFrame(se, columns=["USUBJID", "SESTDTC", "SEENDTC", "EPOCH"]))
-    return ctx
+    return sdtm_support.make_context(STUDY, MAPPING, raw, CUTOFF, dm, se, dm_columns=["USUBJID", "RFSTDTC"])
 
 
-def issues(ctx: MappingContext, check: str) -> list[tuple]:
-    return [(i.file, i.row, i.column, i.value) for i in ctx.issues.issues if i.check == check]
+issues = sdtm_support.issues
 
 
 errors = partial(sdtm_support.errors, study=STUDY)
