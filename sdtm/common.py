@@ -190,6 +190,16 @@ def split_duplicates(frame: pd.DataFrame, columns: Sequence[str], ctx: MappingCo
     return frame[~duplicated], rejected
 
 
+def read_subject_rows(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The rows of ``form`` with their subject keys, and the rows split off on the way: those of
+    subjects not in demographics (check SUBJ001) and exact duplicates of an earlier row (check
+    DUP001), as ``[unknown, duplicates]`` rejection frames."""
+    raw = ctx.form(form).data
+    rows, unknown = reject_unknown_subjects(add_subject_keys(raw, ctx), ctx)
+    rows, duplicates = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    return rows, [unknown, duplicates]
+
+
 def finalise_domain(
     data: pd.DataFrame,
     ctx: MappingContext,

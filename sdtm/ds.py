@@ -29,9 +29,8 @@ from sdtm.common import (
     add_subject_keys,
     finalise_domain,
     map_date,
-    reject_unknown_subjects,
+    read_subject_rows,
     split_after_cutoff,
-    split_duplicates,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import dtc_date
@@ -46,13 +45,6 @@ DEATH = "DEATH"
 COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "DSTERM", "DSDECOD", "DSCAT", "DSSCAT", "DSSTDTC"]
 
 
-def _prepare(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    raw = ctx.form(form).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
-    return rows, [unknown, dups]
-
 
 def _records(rows: pd.DataFrame, **values) -> pd.DataFrame:
     frame = rows[["SOURCE_FILE", "SOURCE_ROW", "USUBJID"]]
@@ -61,7 +53,7 @@ def _records(rows: pd.DataFrame, **values) -> pd.DataFrame:
 
 def create_consent(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """Protocol milestone INFORMED CONSENT OBTAINED per consent row answered Y."""
-    rows, rejected = _prepare(ctx, "informed_consent")
+    rows, rejected = read_subject_rows(ctx, "informed_consent")
     obtained = map_coded_unique(rows, "ICYN", "NY", ctx) == "Y"
     if (~obtained).any():
         ctx.issues.add_rows(rows[~obtained.to_numpy()], column="ICYN", check="DS002", severity="WARNING",
@@ -74,7 +66,7 @@ def create_consent(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame
 
 def create_end_of_treatment(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One disposition event per drug ended (DSSCAT = the drug)."""
-    rows, rejected = _prepare(ctx, "end_of_treatment")
+    rows, rejected = read_subject_rows(ctx, "end_of_treatment")
     drug = rows["EOTDRUG"].astype(str).str.strip().str.upper()
     return _records(rows, DSTERM=rows["EOTREAS"], DSDECOD=map_coded_unique(rows, "EOTREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
                     DSSCAT=drug, DSSTDTC=map_date(rows, "EOTDAT", ctx)), rejected, []
@@ -82,7 +74,7 @@ def create_end_of_treatment(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.
 
 def create_end_of_study(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One disposition event of study participation per end-of-study row."""
-    rows, rejected = _prepare(ctx, "end_of_study")
+    rows, rejected = read_subject_rows(ctx, "end_of_study")
     return _records(rows, DSTERM=rows["EOSREAS"], DSDECOD=map_coded_unique(rows, "EOSREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
                     DSSCAT=PARTICIPATION, DSSTDTC=map_date(rows, "EOSDAT", ctx)), rejected, []
 

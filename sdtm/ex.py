@@ -36,14 +36,12 @@ import numpy as np
 import pandas as pd
 
 from sdtm.common import (
-    add_subject_keys,
     compute_distinct,
     finalise_domain,
     map_date,
     numeric_text,
-    reject_unknown_subjects,
+    read_subject_rows,
     split_after_cutoff,
-    split_duplicates,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
@@ -77,14 +75,6 @@ def _dose(rows: pd.DataFrame, ctx: MappingContext) -> pd.Series:
     return dose
 
 
-def _prepare(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Subject keys, unknown subjects and exact duplicates of a dosing form."""
-    raw = ctx.form(form).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
-    return rows, [unknown, dups]
-
 
 def compute_datetime(rows: pd.DataFrame, date_col: str, time_col: str, ctx: MappingContext) -> pd.Series:
     """ISO 8601 date-time from an ISO date column and a raw ``HH:MM`` time column.
@@ -107,7 +97,7 @@ def compute_datetime(rows: pd.DataFrame, date_col: str, time_col: str, ctx: Mapp
 def create_anlotinib(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One EX record per anlotinib dosing period (see the module docstring)."""
     treatment = _treatment(ctx, 0)
-    rows, rejected = _prepare(ctx, ANLOTINIB_FORM)
+    rows, rejected = read_subject_rows(ctx, ANLOTINIB_FORM)
     rows = rows.assign(EXSTDTC=map_date(rows, "EXSTDAT", ctx), EXENDTC=map_date(rows, "EXENDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["EXSTDTC"], ctx)
     adjusted = map_coded_unique(rows, "EXADJ", "NY", ctx) == "Y"
@@ -126,7 +116,7 @@ def create_anlotinib(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFra
 def create_benmelstobart(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One EX record per benmelstobart infusion given; planned infusions not given are excluded."""
     treatment = _treatment(ctx, 1)
-    rows, rejected = _prepare(ctx, BENMELSTOBART_FORM)
+    rows, rejected = read_subject_rows(ctx, BENMELSTOBART_FORM)
     given = map_coded_unique(rows, "EXOCCUR", "NY", ctx) == "Y"
     not_given = rows[~given.to_numpy()]
     reason = "planned infusion not given (EXOCCUR " + not_given["EXOCCUR"].fillna("missing").astype(str) + ", reason: " + \

@@ -39,13 +39,11 @@ import numpy as np
 import pandas as pd
 
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     map_date,
     numeric_text,
-    reject_unknown_subjects,
+    read_subject_rows,
     split_after_cutoff,
-    split_duplicates,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
@@ -84,10 +82,7 @@ def _decode(ctx: MappingContext, codelist: str) -> dict[str, str]:
 
 def create_samples(ctx: MappingContext, assays: dict) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """Sample rows with keys, GFDTC and the panel's assay facts (GF003 for unknown panels)."""
-    raw = ctx.form("ngs_sample").data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    rows, (unknown, dups) = read_subject_rows(ctx, "ngs_sample")
     rows = rows.assign(GFDTC=map_date(rows, "SPECDAT", ctx), _PANEL=rows["PANEL"].map(normalise_text))
     rows, late = split_after_cutoff(rows, rows["GFDTC"], ctx)
     panels = assays["ngs_panels"]
@@ -124,10 +119,7 @@ def create_sample_records(samples: pd.DataFrame, ctx: MappingContext) -> pd.Data
 
 def create_variant_records(samples: pd.DataFrame, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
     """The records of every reported variant; returns them, the variant rows and rejections."""
-    raw = ctx.form("ngs_variants").data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    rows, (unknown, dups) = read_subject_rows(ctx, "ngs_variants")
     rows = rows.assign(SAMPLEID=rows["SAMPLEID"].astype(str).str.strip(), GENE=rows["GENE"].astype(str).str.strip())
     sample_keys = samples[["USUBJID", "SAMPLEID", "GFSPEC", "GFMETHOD", "GFDTC", "_PANEL"]].assign(
         SAMPLEID=samples["SAMPLEID"].astype(str).str.strip())

@@ -25,9 +25,8 @@ from sdtm.common import (
     add_subject_keys,
     finalise_domain,
     map_date,
-    reject_unknown_subjects,
+    read_subject_rows,
     split_after_cutoff,
-    split_duplicates,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
@@ -56,10 +55,7 @@ def derive_var_iedtc(rows: pd.DataFrame, ctx: MappingContext) -> tuple[pd.Series
 
 def map_ie(ctx: MappingContext) -> DomainResult:
     """Map the eligibility criteria not met to IE."""
-    raw = ctx.form(FORM).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    rows, (unknown, dups) = read_subject_rows(ctx, FORM)
     answer = map_coded_unique(rows, "IEORRES", "NY", ctx)
     category = rows["IECAT"].astype(str).str.strip().str.upper()
     unanswered = answer.isna() | ~answer.isin(["Y", "N"])

@@ -38,14 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import (
-    add_subject_keys,
-    map_coded,
-    map_date,
-    reject_unknown_subjects,
-    split_after_cutoff,
-    split_duplicates,
-)
+from sdtm.common import map_coded, map_date, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
 from sdtm.identifiers import compute_seq
@@ -159,12 +152,9 @@ def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFram
     """
     prepared, rejected, excluded = [], [], []
     for form in FORMS:
-        raw = ctx.form(form).data
-        if raw.empty:
+        if ctx.form(form).data.empty:
             continue
-        rows = add_subject_keys(raw, ctx)
-        rows, bad = reject_unknown_subjects(rows, ctx)
-        rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+        rows, (bad, dups) = read_subject_rows(ctx, form)
         rejected += [bad, dups]
         prepared.append(rows.assign(_FORM=form))
     if not prepared:

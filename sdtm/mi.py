@@ -28,13 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import (
-    add_subject_keys,
-    finalise_domain,
-    numeric_text,
-    reject_unknown_subjects,
-    split_duplicates,
-)
+from sdtm.common import finalise_domain, numeric_text, read_subject_rows
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.gf import ASSAYS_FILE, load_assays
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
@@ -43,17 +37,10 @@ from sdtm.units import format_number
 
 
 
-def _prepare(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    raw = ctx.form(form).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
-    return rows, [unknown, dups]
-
 
 def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """One record per mIHC density (marker x compartment)."""
-    rows, rejected = _prepare(ctx, "mihc")
+    rows, rejected = read_subject_rows(ctx, "mihc")
     value = numeric_text(rows["DENSITY"])
     bad = value.isna() & rows["DENSITY"].notna()
     if bad.any():
@@ -73,7 +60,7 @@ def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd
 
 def create_pdl1(ctx: MappingContext, assays: dict) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One PD-L1 combined-positive-score record per disease-history row with a score."""
-    rows, rejected = _prepare(ctx, "disease_history")
+    rows, rejected = read_subject_rows(ctx, "disease_history")
     scored = rows["PDL1CPS"].notna() & (rows["PDL1CPS"].astype(str).str.strip() != "")
     excluded = [rows.loc[~scored, ["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="MI: no PD-L1 score on the disease history row")]
     rows = rows[scored]

@@ -12,14 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import (
-    add_subject_keys,
-    finalise_domain,
-    map_date,
-    reject_unknown_subjects,
-    split_after_cutoff,
-    split_duplicates,
-)
+from sdtm.common import finalise_domain, map_date, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
@@ -29,10 +22,7 @@ TESTCD = "SURVSTAT"
 
 def map_ss(ctx: MappingContext) -> DomainResult:
     """Map the survival follow-up contacts to SS."""
-    raw = ctx.form(FORM).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    rows, (unknown, dups) = read_subject_rows(ctx, FORM)
     codelist = ctx.study.sdtm.codelists["SSTESTCD"]
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],

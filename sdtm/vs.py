@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import add_subject_keys, map_date, reject_unknown_subjects, split_after_cutoff, split_duplicates
+from sdtm.common import map_date, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.identifiers import compute_seq
 from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing, order_variables
@@ -33,10 +33,7 @@ FORM = "vital_signs"
 def map_vs(ctx: MappingContext) -> DomainResult:
     """Map the vital-signs form to VS."""
     units = load_units(ctx.study.folder)
-    raw = ctx.form(FORM).data
-    rows = add_subject_keys(raw, ctx)
-    rows, unknown = reject_unknown_subjects(rows, ctx)
-    rows, dups = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
+    rows, (unknown, dups) = read_subject_rows(ctx, FORM)
     rows = rows.assign(VSDTC=map_date(rows, "VSDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["VSDTC"], ctx)
     rows = derive_vars_timing(rows, ctx, dtc_var="VSDTC", dy_var="VSDY")
