@@ -202,7 +202,7 @@ def write_define(context: RunContext, key: str) -> None:
     """define.xml 2.1 (+ HTML view) of one standard (``sdtm`` or ``adam``), with the study's
     Analysis Results Metadata in the ADaM one (``analysis_results.yaml``); schema and data checks."""
     study = context.study
-    standard = study.sdtm if key == "sdtm" else study.adam
+    standard = getattr(study, key)
     frames = context.results.get(key)
     if not frames or standard is None:
         return
@@ -210,7 +210,7 @@ def write_define(context: RunContext, key: str) -> None:
     try:
         outcome = write_package_define(standard, study, frames, context.work / key, context=define_context,
                                        analysis_results=key == "adam")
-    except (SpecError, ValueError) as exc:
+    except SpecError as exc:
         context.log.error(f"{key}/define.xml: analysis results metadata: {exc}")
         return
     for problem in outcome.problems[:20]:
@@ -225,7 +225,7 @@ def validate_standard(context: RunContext, key: str) -> None:
     if not folder.is_dir():
         context.log.warning(f"Nothing to validate: no {key.upper()} datasets were written.")
         return
-    standard = context.study.sdtm if key == "sdtm" else context.study.adam
+    standard = getattr(context.study, key)
     findings = validate_folder(folder, standard=standard, cutoff=context.cutoff_date)
     report = context.work / "reports" / f"validation_{key}.xlsx"
     write_validation_report(findings, None, None, report)

@@ -15,6 +15,7 @@ from lxml import etree
 
 from specs.define.arm import PURPOSES, REASONS, AnalysisResultSpec, add_analysis_results, analysis_result_from_mapping
 from specs.documents import load_yaml_document
+from specs.errors import SpecError, SpecProblem
 from specs.model import Document, Standard
 
 FILE = "analysis_results.yaml"
@@ -61,8 +62,14 @@ def load_analysis_results(folder: Path) -> AnalysisResults | None:
 
 def add_study_analysis_results(define: etree._ElementTree, folder: Path, standard: Standard) -> etree._ElementTree:
     """``define`` with the study's ARM block when the study has ``analysis_results.yaml``
-    (documents from the file and the workbook's Documents sheet); unchanged otherwise."""
+    (documents from the file and the workbook's Documents sheet); unchanged otherwise. A result
+    naming something the define does not hold is a SpecError naming the file."""
     arm = load_analysis_results(folder)
     if arm is None:
         return define
-    return add_analysis_results(define, arm.results, documents=[*arm.documents, *standard.documents.values()])
+    try:
+        return add_analysis_results(define, arm.results, documents=[*arm.documents, *standard.documents.values()])
+    except SpecError:
+        raise
+    except ValueError as exc:  # a dataset, variable or document the file names is not in the define
+        raise SpecError([SpecProblem(str(Path(folder) / FILE), "", None, None, str(exc))]) from None

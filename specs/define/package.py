@@ -36,8 +36,8 @@ def write_package_define(standard: Standard, study: Study, frames: Mapping[str, 
 
     With ``analysis_results``, the study folder's ``analysis_results.yaml`` (when present) adds
     the ARM 1.0 block. Checks: the Define-XML (and ARM) schema, and the define against the data
-    (every dataset and variable both ways, lengths). A broken ARM file raises SpecError or
-    ValueError naming the problem.
+    (every dataset and variable both ways, lengths). A broken ARM file raises SpecError naming
+    the problem.
     """
     tree = build_define(standard, study, frames, context=context)
     if analysis_results:

@@ -64,3 +64,14 @@ def test_a_bad_purpose_is_a_spec_error_naming_the_key(tmp_path: Path):
     (tmp_path / FILE).write_text(yaml.safe_dump(document))
     with pytest.raises(SpecError, match="results"):
         load_analysis_results(tmp_path)
+
+
+def test_a_result_naming_a_variable_not_in_the_define_is_a_spec_error(adam_define, tmp_path: Path):
+    from specs.define.analysis_results import add_study_analysis_results
+
+    tree, standard = adam_define
+    document = yaml.safe_load((EMBEDDED / FILE).read_text())
+    document["results"][0]["datasets"][0]["variables"] = ["NOSUCHVAR"]
+    (tmp_path / FILE).write_text(yaml.safe_dump(document))
+    with pytest.raises(SpecError, match="ADRS.NOSUCHVAR is not in the define.xml"):
+        add_study_analysis_results(tree, tmp_path, standard)
