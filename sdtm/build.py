@@ -16,10 +16,13 @@ import pandas as pd
 
 from sdtm.context import DomainResult, MappingContext
 from sdtm.reconcile import build_ledger, summarise
+from specs.conform import conform_to_spec
 from specs.conformance import check_dataset
-from specs.datasetjson import JsonContext, write_dataset_json
+from specs.datasetjson import JsonContext, write_conformed_dataset_json
+from specs.errors import DatasetWriteError
 from specs.model import Standard
-from specs.xpt import write_xpt
+from specs.values import FrameText
+from specs.xpt import write_conformed_xpt
 
 Mapper = Callable[[MappingContext], DomainResult | list[DomainResult]]
 
@@ -72,15 +75,23 @@ def publishable(data: pd.DataFrame) -> pd.DataFrame:
 
 def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path, *, json_context: JsonContext,
                   timestamp) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings."""
+    """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings.
+
+    Each domain is conformed to its spec once (:func:`specs.conform.conform_to_spec`) and its
+    text columns factorized once (:class:`specs.values.FrameText`) for both writers and the checks.
+    """
     written: dict[str, pd.DataFrame] = {}
     findings = []
     for name in sorted(results):
-        data = publishable(results[name].data).reset_index(drop=True)
         dataset = spec.dataset(name)
-        written[name] = write_xpt(data, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp)
-        findings.append(check_dataset(written[name], dataset, spec.codelists, spec.value_level))
-        write_dataset_json(written[name], folder / f"{name.lower()}.json", dataset, json_context)
+        frame, problems = conform_to_spec(publishable(results[name].data), dataset)
+        if problems:
+            raise DatasetWriteError(problems)
+        texts = FrameText(frame)
+        write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
+        findings.append(check_dataset(frame, dataset, spec.codelists, spec.value_level, texts))
+        write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
+        written[name] = frame
     frames = [f for f in findings if not f.empty]
     return written, (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "row", "variable", "value", "rule", "severity", "message"]))
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from specs.model import Codelist, DatasetSpec, ValueLevelSpec, VariableSpec, WhereCondition
-from specs.values import TextColumn, compute_blank, compute_byte_length, text_column
+from specs.values import FrameText, TextColumn, compute_blank, compute_byte_length, text_column
 
 FINDING_COLUMNS = ["dataset", "row", "variable", "value", "rule", "severity", "message"]
 
@@ -151,10 +151,10 @@ def where_mask(data: pd.DataFrame, where: tuple[WhereCondition, ...]) -> pd.Seri
 
 
 def _variable_findings(data: pd.DataFrame, dataset: str, var: VariableSpec,
-                       codelists: dict[str, Codelist]) -> list[pd.DataFrame | None]:
-    """SPEC0005-0009 on one variable present in the data."""
+                       codelists: dict[str, Codelist], texts: FrameText) -> list[pd.DataFrame | None]:
+    """SPEC0005-0009 on one variable present in the data (``texts``: its text columns factorized)."""
     series = data[var.name]
-    column = text_column(series)
+    column = texts(var.name)
     null = compute_blank(series, column)
     frames: list[pd.DataFrame | None] = []
     if var.core == "Req" and null.any():
@@ -179,12 +179,17 @@ def check_values(
     spec: DatasetSpec,
     codelists: dict[str, Codelist],
     value_level: tuple[ValueLevelSpec, ...] = (),
+    texts: FrameText | None = None,
 ) -> list[pd.DataFrame]:
-    """SPEC0005-0009: nulls, types, lengths and codelists, one vectorised pass per variable."""
+    """SPEC0005-0009: nulls, types, lengths and codelists, one vectorised pass per variable.
+
+    ``texts``: the frame's text columns already factorized, to reuse.
+    """
+    texts = texts or FrameText(data)
     frames: list[pd.DataFrame | None] = []
     for var in spec.variables:
         if var.name in data.columns:
-            frames += _variable_findings(data, spec.name, var, codelists)
+            frames += _variable_findings(data, spec.name, var, codelists, texts)
     for vlm in value_level:
         if vlm.dataset != spec.name or not vlm.codelist or vlm.codelist not in codelists or vlm.variable not in data.columns:
             continue
@@ -219,16 +224,18 @@ def check_dataset(
     spec: DatasetSpec,
     codelists: dict[str, Codelist],
     value_level: tuple[ValueLevelSpec, ...] = (),
+    texts: FrameText | None = None,
 ) -> pd.DataFrame:
     """All spec checks on one dataset; a findings frame with :data:`FINDING_COLUMNS`.
 
     Character columns may be object columns or Categoricals (as the rule engine holds them).
+    ``texts``: the frame's text columns already factorized, to reuse.
     """
     if not data.index.equals(pd.RangeIndex(len(data))):
         data = data.reset_index(drop=True)
     structure = check_structure(data, spec)
     frames = [pd.DataFrame(structure, columns=FINDING_COLUMNS)] if structure else []
-    frames += check_values(data, spec, codelists, value_level)
+    frames += check_values(data, spec, codelists, value_level, texts)
     frames.append(_key_findings(data, spec))
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:

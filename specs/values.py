@@ -93,6 +93,30 @@ def text_column(series: pd.Series) -> TextColumn | None:
     return TextColumn(codes, np.asarray(uniques, dtype=object))
 
 
+class FrameText:
+    """The text columns of one frame, each factorized once (:func:`text_column`) when first asked
+    for, and shared by every writer and check of that frame (XPT, Dataset-JSON, the spec checks).
+
+    The frame must not change while this is in use.
+
+    Examples
+    --------
+    >>> texts = FrameText(pd.DataFrame({"A": ["x", "y", "x"], "N": [1.0, 2.0, 3.0]}))
+    >>> texts("A").codes.tolist(), texts("A") is texts("A"), texts("N")
+    ([0, 1, 0], True, None)
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._columns: dict[str, TextColumn | None] = {}
+
+    def __call__(self, name: str) -> TextColumn | None:
+        """The column ``name`` factorized, or None when it is not text."""
+        if name not in self._columns:
+            self._columns[name] = text_column(self._frame[name])
+        return self._columns[name]
+
+
 def compute_blank(series: pd.Series, column: TextColumn | None = None) -> np.ndarray:
     """True where a value is missing (None, NaN, NA) or a blank string: SAS does not tell a
     blank character value from a missing one, and pyreadstat reads it back as ``''``.

@@ -27,7 +27,7 @@ import pyreadstat
 from specs.conform import date_kind, conform_to_spec
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.model import DatasetSpec
-from specs.values import text_column
+from specs.values import FrameText, TextColumn
 from specs.xpt_v5 import xpt_v5_bytes
 
 RECORD = 80
@@ -53,8 +53,12 @@ def _first_rows(mask: np.ndarray, limit: int = 5) -> list[int]:
     return [int(i) for i in np.flatnonzero(mask)[:limit]]
 
 
-def check_xpt_v5(data: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[WriteProblem]:
-    """Every reason the frame cannot be written to ``path`` as XPT v5 unchanged (vectorised)."""
+def check_xpt_v5(data: pd.DataFrame, spec: DatasetSpec, path: Path, texts: FrameText | None = None) -> list[WriteProblem]:
+    """Every reason the frame cannot be written to ``path`` as XPT v5 unchanged (vectorised).
+
+    ``texts``: the frame's text columns already factorized, to reuse.
+    """
+    texts = texts or FrameText(data)
     problems: list[WriteProblem] = []
     name = spec.name
     if not _NAME.match(name):
@@ -71,13 +75,13 @@ def check_xpt_v5(data: pd.DataFrame, spec: DatasetSpec, path: Path) -> list[Writ
         if len(label) > MAX_LABEL or not label.isascii():
             problems.append(WriteProblem(name, str(column), None, label, "label must be ASCII and at most 40 characters"))
         if data[column].dtype == object:
-            problems += _value_problems(name, str(column), data[column])
+            problems += _value_problems(name, str(column), data[column], texts(column))
     return problems
 
 
-def _value_problems(name: str, column: str, series: pd.Series) -> list[WriteProblem]:
-    """The first five non-ASCII values and the first five values longer than 200 characters."""
-    factorized = text_column(series)
+def _value_problems(name: str, column: str, series: pd.Series, factorized: TextColumn | None) -> list[WriteProblem]:
+    """The first five non-ASCII values and the first five values longer than 200 characters
+    (``factorized``: the series as :func:`specs.values.text_column` gives it)."""
     if factorized is None:
         text = series.dropna().astype(str)
         not_ascii, too_long = ~text.map(str.isascii).to_numpy(dtype=bool), (text.str.len() > MAX_VALUE_BYTES).to_numpy()
@@ -114,9 +118,24 @@ def write_xpt(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timest
     Raises :class:`DatasetWriteError` (nothing written) when a variable is not in the spec, a
     value is not numeric where the spec says numeric, or an XPT v5 limit would be broken.
     """
-    path = Path(path)
     frame, problems = conform_to_spec(data, spec)
-    problems += check_xpt_v5(frame, spec, path)
+    if problems:
+        raise DatasetWriteError(problems + check_xpt_v5(frame, spec, Path(path)))
+    write_conformed_xpt(frame, path, spec, timestamp=timestamp)
+    return frame
+
+
+def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timestamp: dt.datetime,
+                        texts: FrameText | None = None) -> None:
+    """Write a frame already conformed to ``spec`` (:func:`specs.conform.conform_to_spec`) as SAS
+    XPORT v5, through a temporary file replaced at the end.
+
+    Raises :class:`DatasetWriteError` (nothing written) when an XPT v5 limit would be broken.
+    ``texts``: the frame's text columns already factorized, to reuse.
+    """
+    path = Path(path)
+    texts = texts or FrameText(frame)
+    problems = check_xpt_v5(frame, spec, path, texts)
     if problems:
         raise DatasetWriteError(problems)
     labels = [spec.variable(c).label for c in frame.columns]
@@ -129,7 +148,8 @@ def write_xpt(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timest
     handle, temp = tempfile.mkstemp(suffix=".xpt", dir=path.parent)
     os.close(handle)
     try:
-        raw = xpt_v5_bytes(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp)
+        raw = xpt_v5_bytes(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp,
+                           texts=texts)
         if raw is None:
             raw = _pyreadstat_bytes(frame, temp, spec, labels, formats, stamp)
         Path(temp).write_bytes(raw)
@@ -138,7 +158,6 @@ def write_xpt(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, *, timest
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
-    return frame
 
 
 def _pyreadstat_bytes(frame: pd.DataFrame, temp: str, spec: DatasetSpec, labels: list[str], formats: dict[str, str],

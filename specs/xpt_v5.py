@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from specs.values import TextColumn, text_column
+from specs.values import FrameText, TextColumn
 
 RECORD = 80
 NUMBER_WIDTH = 8
@@ -109,13 +109,13 @@ def _format(text: str) -> tuple[str, int, int] | None:
     return (name or "", int(width or 0), int(decimals or 0))
 
 
-def _variables(frame: pd.DataFrame, labels: list[str], formats: dict[str, str]) -> list[_Variable] | None:
+def _variables(frame: pd.DataFrame, labels: list[str], formats: dict[str, str], texts: FrameText) -> list[_Variable] | None:
     """NAMESTR descriptions, or None when a column is neither float64 nor text, or a name,
     label or format is not plain ASCII ReadStat would copy whole."""
     variables = []
     for column, label in zip(frame.columns, labels):
         numeric = frame[column].dtype == "float64"
-        values = None if numeric else text_column(frame[column])
+        values = None if numeric else texts(column)
         if not numeric and values is None:
             return None
         text = f"{column}{label}{formats.get(column, '')}"
@@ -190,16 +190,17 @@ def _observations(frame: pd.DataFrame, variables: list[_Variable]) -> bytes | No
 
 
 def xpt_v5_bytes(frame: pd.DataFrame, *, name: str, label: str, labels: list[str], formats: dict[str, str],
-                 stamp: bytes) -> bytes | None:
+                 stamp: bytes, texts: FrameText | None = None) -> bytes | None:
     """The XPORT v5 file of ``frame`` (one member ``name``), or None when the frame is not what
     :func:`specs.conform.conform_to_spec` returns (the caller then writes with pyreadstat).
 
     ``labels``: one per column; ``formats``: SAS formats of numeric variables (``DATE9.``);
-    ``stamp``: the 16-byte created/modified date (:func:`specs.xpt.sas_timestamp`).
+    ``stamp``: the 16-byte created/modified date (:func:`specs.xpt.sas_timestamp`); ``texts``:
+    the frame's text columns already factorized, to reuse.
     """
     if not (name + label).isascii():
         return None
-    variables = _variables(frame, labels, formats)
+    variables = _variables(frame, labels, formats, texts or FrameText(frame))
     if variables is None:
         return None
     observations = _observations(frame, variables)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 import pytest
 
 from support import SHARED
+import specs.datasetjson
 from specs.datasetjson import JsonContext, build_dataset_json, check_structure, write_dataset_json
 from specs.errors import DatasetWriteError
 from specs.model import DatasetSpec, VariableSpec
@@ -49,9 +51,9 @@ def _data() -> pd.DataFrame:
 
 
 def test_rows_columns_and_missing_values_are_null(tmp_path: Path):
-    document = write_dataset_json(_data(), tmp_path / "adsl.json", SPEC, CONTEXT)
+    write_dataset_json(_data(), tmp_path / "adsl.json", SPEC, CONTEXT)
     back = json.loads((tmp_path / "adsl.json").read_text(encoding="utf-8"))
-    assert back == document
+    assert back == build_dataset_json(_data(), SPEC, CONTEXT)
     assert back["records"] == 2 and back["datasetJSONVersion"] == "1.1.0"
     assert back["rows"] == [
         ["ALTER-E-003", "ALTER-E-003-01-001", 61, "2022-03-15", 21.5, "Zhengzhou \u90d1\u5dde"],
@@ -144,3 +146,57 @@ def test_dates_datetimes_times_and_whole_numbers_as_json_values():
     assert rows == [["1960-01-01T00:00:00", "01:01:01", "1959-12-31", 2],
                     ["1960-01-02T00:00:00", None, "1960-01-01", 2.5],
                     [None, "00:00:00", "1960-01-01", 0]]
+
+
+def _awkward() -> pd.DataFrame:
+    """Values whose JSON text is easy to get wrong: escapes, control characters, non-ASCII,
+    signed zeros, big and small floats, non-whole values of an integer variable, missing values."""
+    texts = ['say "hi"', "back\\slash", "tab\tnew\nline", "\x00\x1f\x7f", "\u00e9\u90d1\U0001f600", "</script>", "", None]
+    return pd.DataFrame({
+        "STUDYID": ["S"] * len(texts),
+        "USUBJID": texts,
+        "AGE": [0.0, -0.0, 2.5, 1e20, -3.0, np.nan, 7.0, 2**53],
+        "TRTSDT": [0.0, -1.0, np.nan, 22_000.0, 0.0, 0.0, -3_000.0, 1.0],
+        "BMI": [-0.0, 0.0, 1e-300, 1.7976931348623157e308, 0.1 + 0.2, np.nan, 1e16, -2.5],
+        "SITENAM": texts[::-1],
+    })
+
+
+@pytest.mark.parametrize("block", [1, 3, 1_000])
+@pytest.mark.parametrize("reference", [None, "define.xml"])
+def test_streamed_file_is_json_dumps_of_the_document_byte_for_byte(tmp_path: Path, monkeypatch, block, reference):
+    monkeypatch.setattr(specs.datasetjson, "ROWS_PER_BLOCK", block)
+    context = dataclasses.replace(CONTEXT, metadata_ref=reference)
+    write_dataset_json(_awkward(), tmp_path / "adsl.json", SPEC, context)
+    expected = json.dumps(build_dataset_json(_awkward(), SPEC, context), ensure_ascii=False, separators=(",", ":"))
+    assert (tmp_path / "adsl.json").read_bytes() == (expected + "\n").encode("utf-8")
+    rows = json.loads(expected)["rows"]
+    assert [row[2] for row in rows[:2]] == [0, 0] and [row[4] for row in rows[:2]] == [-0.0, 0.0]
+    assert str(rows[0][4]) == "-0.0" and rows[2][2] == 2.5 and rows[7][2] == 2**53
+
+
+def test_an_empty_dataset_has_an_empty_rows_array(tmp_path: Path):
+    write_dataset_json(_data().iloc[:0], tmp_path / "adsl.json", SPEC, CONTEXT)
+    back = json.loads((tmp_path / "adsl.json").read_text(encoding="utf-8"))
+    assert back["rows"] == [] and back["records"] == 0 and len(back["columns"]) == 6
+
+
+def test_infinite_numbers_are_refused_before_anything_is_written(tmp_path: Path):
+    data = _data().assign(BMI=[np.inf, 20.0], TRTSDT=[0.0, -np.inf])
+    with pytest.raises(DatasetWriteError) as raised:
+        write_dataset_json(data, tmp_path / "adsl.json", SPEC, CONTEXT)
+    found = [(p.variable, p.row) for p in raised.value.problems]
+    assert found == [("BMI", 0), ("TRTSDT", 1)]
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("values", [
+    ["a", None, np.nan, pd.NA, 'q"uote', "a"],  # missing values other than None print as text
+    ["a", 1, 1.0, None],  # not text: encoded value by value, 1 and 1.0 kept apart
+    [],
+])
+def test_encoded_text_is_the_json_text_of_each_value(values):
+    series = pd.Series(values, dtype=object)
+    var = VariableSpec("ADSL", "SITENAM", "Site Name", "text", 1)
+    expected = [json.dumps(v, ensure_ascii=False) for v in specs.datasetjson._json_values(series, var)]
+    assert specs.datasetjson._encoded_values(series, var) == expected
