@@ -20,6 +20,7 @@ from specs.conform import conform_to_spec
 from specs.conformance import check_dataset
 from specs.datasetjson import JsonContext, write_conformed_dataset_json
 from specs.errors import DatasetWriteError
+from specs.forked import run_side_by_side
 from specs.model import Standard
 from specs.values import FrameText
 from specs.xpt import write_conformed_xpt
@@ -73,27 +74,55 @@ def publishable(data: pd.DataFrame) -> pd.DataFrame:
     return data[[c for c in data.columns if not c.startswith("_") and c not in ("SOURCE_FILE", "SOURCE_ROW")]]
 
 
+PARALLEL_WRITING_RECORDS = 250_000
+"""From this many records in all, the Dataset-JSON files are written and the data checked in a
+forked child while this process writes the XPT files (:func:`specs.forked.run_side_by_side`)."""
+
+FINDINGS_COLUMNS = ["dataset", "row", "variable", "value", "rule", "severity", "message"]
+
+
+def conform_domains(results: dict[str, DomainResult], spec: Standard) -> dict[str, pd.DataFrame]:
+    """Every domain conformed to its spec (:func:`specs.conform.conform_to_spec`), by name;
+    raise DatasetWriteError with every domain's problems."""
+    frames, problems = {}, []
+    for name in sorted(results):
+        frames[name], found = conform_to_spec(publishable(results[name].data), spec.dataset(name))
+        problems += found
+    if problems:
+        raise DatasetWriteError(problems)
+    return frames
+
+
 def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path, *, json_context: JsonContext,
-                  timestamp) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+                  timestamp, parallel: bool | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings.
 
-    Each domain is conformed to its spec once (:func:`specs.conform.conform_to_spec`) and its
-    text columns factorized once (:class:`specs.values.FrameText`) for both writers and the checks.
+    Each domain is conformed to its spec once (:func:`conform_domains`). The XPT files are
+    written here; the Dataset-JSON files and the spec checks (which share the factorized text
+    columns, :class:`specs.values.FrameText`) run alongside in a forked child when ``parallel``
+    (default: from :data:`PARALLEL_WRITING_RECORDS` records), else after. The files and
+    findings are the same either way.
     """
-    written: dict[str, pd.DataFrame] = {}
-    findings = []
-    for name in sorted(results):
-        dataset = spec.dataset(name)
-        frame, problems = conform_to_spec(publishable(results[name].data), dataset)
-        if problems:
-            raise DatasetWriteError(problems)
-        texts = FrameText(frame)
-        write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
-        findings.append(check_dataset(frame, dataset, spec.codelists, spec.value_level, texts))
-        write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
-        written[name] = frame
-    frames = [f for f in findings if not f.empty]
-    return written, (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "row", "variable", "value", "rule", "severity", "message"]))
+    frames = conform_domains(results, spec)
+
+    def write_xpt() -> None:
+        for name, frame in frames.items():
+            write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", spec.dataset(name), timestamp=timestamp)
+
+    def write_json_and_check() -> pd.DataFrame:
+        findings = []
+        for name, frame in frames.items():
+            dataset, texts = spec.dataset(name), FrameText(frame)
+            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
+            found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
+            if not found.empty:
+                findings.append(found)
+        return pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDINGS_COLUMNS)
+
+    if parallel is None:
+        parallel = sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
+    _, findings = run_side_by_side(write_xpt, write_json_and_check, parallel=parallel)
+    return frames, findings
 
 
 def raw_record_counts(inventory: Sequence) -> dict[str, int]:

@@ -37,6 +37,10 @@ class SpecError(ValueError):
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the study specs:\n{lines}")
 
+    def __reduce__(self):
+        """Pickle as the problems (the error crosses process boundaries whole)."""
+        return type(self), (self.problems,)
+
 
 @dataclass(frozen=True)
 class WriteProblem:
@@ -68,3 +72,7 @@ class DatasetWriteError(ValueError):
         more = len(self.problems) - len(shown)
         tail = f"\n  ... and {more} more" if more > 0 else ""
         super().__init__(f"cannot write dataset: {len(self.problems)} problem(s):\n{lines}{tail}")
+
+    def __reduce__(self):
+        """Pickle as the problems (the error crosses process boundaries whole)."""
+        return type(self), (self.problems,)
