@@ -111,5 +111,11 @@ def conform_to_spec(data: pd.DataFrame, spec: DatasetSpec) -> tuple[pd.DataFrame
                 columns[var.name] = series
         else:
             columns[var.name] = _as_character(series)
-    frame = pd.DataFrame(columns, index=data.index).reset_index(drop=True)
-    return frame, problems
+    return _frame_of(columns, len(data)), problems
+
+
+def _frame_of(columns: dict[str, pd.Series], length: int) -> pd.DataFrame:
+    """The columns as a frame with a fresh 0..n-1 index, each column kept as its own array (no
+    consolidation into 2-D blocks: for millions of object values that copy is most of the time)."""
+    arrays = {name: series.to_numpy() for name, series in columns.items()}
+    return pd.DataFrame(arrays, index=pd.RangeIndex(length), copy=False)
