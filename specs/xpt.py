@@ -28,7 +28,7 @@ from specs.conform import date_kind, conform_to_spec
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.model import DatasetSpec
 from specs.values import FrameText, TextColumn
-from specs.xpt_v5 import xpt_v5_bytes
+from specs.xpt_v5 import xpt_v5_parts
 
 RECORD = 80
 MAX_NAME = 8
@@ -148,11 +148,13 @@ def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec
     handle, temp = tempfile.mkstemp(suffix=".xpt", dir=path.parent)
     os.close(handle)
     try:
-        raw = xpt_v5_bytes(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp,
-                           texts=texts)
-        if raw is None:
-            raw = _pyreadstat_bytes(frame, temp, spec, labels, formats, stamp)
-        Path(temp).write_bytes(raw)
+        parts = xpt_v5_parts(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp,
+                             texts=texts)
+        if parts is None:
+            parts = [_pyreadstat_bytes(frame, temp, spec, labels, formats, stamp)]
+        with open(temp, "wb") as out:
+            for part in parts:
+                out.write(part)
         os.chmod(temp, 0o644)  # mkstemp creates owner-only files; datasets are shared outputs
         os.replace(temp, path)
     finally:

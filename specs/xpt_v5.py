@@ -85,13 +85,13 @@ def _number_cells(series: pd.Series) -> np.ndarray:
     return cells
 
 
-def _text_cells(column: TextColumn, width: int) -> np.ndarray | None:
-    """Blank-padded UTF-8 bytes per record; None when a value holds NUL (ReadStat cuts there)."""
+def _text_table(column: TextColumn, width: int) -> np.ndarray | None:
+    """Each distinct value's blank-padded UTF-8 bytes, one ``V<width>`` item per value, and all
+    blanks last (for missing, code -1); None when a value holds NUL (ReadStat cuts there)."""
     encoded = [value.encode("utf-8") for value in column.uniques]
     if any(b"\0" in value for value in encoded):
         return None
-    table = np.frombuffer(b"".join(v.ljust(width, b" ") for v in encoded) + b" " * width, dtype=np.uint8)
-    return table.reshape(len(encoded) + 1, width)[column.codes]
+    return np.frombuffer(b"".join(v.ljust(width, b" ") for v in encoded) + b" " * width, dtype=f"V{width}")
 
 
 def _text_width(column: TextColumn) -> int:
@@ -176,23 +176,48 @@ def _headers(name: str, label: str, stamp: bytes, variables: list[_Variable]) ->
     ])
 
 
-def _observations(frame: pd.DataFrame, variables: list[_Variable]) -> bytes | None:
-    """The observations, record by record, blank-padded; None when a value cannot be encoded."""
-    rows = np.empty((len(frame), sum(v.width for v in variables)), dtype=np.uint8)
-    position = 0
+ROWS_PER_BLOCK = 8_192
+"""Records filled at a time: every variable of a block is written while the block is in the
+processor's cache (filling a variable at a time over millions of records is memory-bound)."""
+
+
+def _observations(frame: pd.DataFrame, variables: list[_Variable]) -> list[memoryview | bytes] | None:
+    """The observations, record by record, then the blanks that pad them to an 80-byte record;
+    None when a value cannot be encoded.
+
+    The records are one numpy array with a field per variable at its offset, filled block by
+    block of :data:`ROWS_PER_BLOCK` records (text: the distinct values' bytes taken by code),
+    and returned without copying.
+    """
+    widths = [v.width for v in variables]
+    layout = np.dtype({"names": [f"v{i}" for i in range(len(variables))], "formats": [f"V{w}" for w in widths],
+                       "offsets": [sum(widths[:i]) for i in range(len(widths))], "itemsize": sum(widths)})
+    sources = []
     for variable in variables:
-        cells = _number_cells(frame[variable.name]) if variable.numeric else _text_cells(variable.text, variable.width)
-        if cells is None:
+        if variable.numeric:
+            cells = _number_cells(frame[variable.name]).view(f"V{NUMBER_WIDTH}").reshape(len(frame))
+            sources.append((cells, None))
+            continue
+        table = _text_table(variable.text, variable.width)
+        if table is None:
             return None
-        rows[:, position:position + variable.width] = cells
-        position += variable.width
-    return _pad_to_record(rows.tobytes())
+        sources.append((table, variable.text.codes))
+    rows = np.empty(len(frame), dtype=layout)
+    for start in range(0, len(frame), ROWS_PER_BLOCK):
+        block = rows[start:start + ROWS_PER_BLOCK]
+        for index, (values, codes) in enumerate(sources):
+            if codes is None:
+                block[f"v{index}"] = values[start:start + ROWS_PER_BLOCK]
+            else:  # code -1 (missing) wraps to the table's last entry, all blanks
+                np.take(values, codes[start:start + ROWS_PER_BLOCK], out=block[f"v{index}"], mode="wrap")
+    return [memoryview(rows.view(np.uint8)), b" " * (-rows.nbytes % RECORD)]
 
 
-def xpt_v5_bytes(frame: pd.DataFrame, *, name: str, label: str, labels: list[str], formats: dict[str, str],
-                 stamp: bytes, texts: FrameText | None = None) -> bytes | None:
-    """The XPORT v5 file of ``frame`` (one member ``name``), or None when the frame is not what
-    :func:`specs.conform.conform_to_spec` returns (the caller then writes with pyreadstat).
+def xpt_v5_parts(frame: pd.DataFrame, *, name: str, label: str, labels: list[str], formats: dict[str, str],
+                 stamp: bytes, texts: FrameText | None = None) -> list[memoryview | bytes] | None:
+    """The XPORT v5 file of ``frame`` (one member ``name``) as consecutive buffers, or None when
+    the frame is not what :func:`specs.conform.conform_to_spec` returns (the caller then writes
+    with pyreadstat).
 
     ``labels``: one per column; ``formats``: SAS formats of numeric variables (``DATE9.``);
     ``stamp``: the 16-byte created/modified date (:func:`specs.xpt.sas_timestamp`); ``texts``:
@@ -206,4 +231,10 @@ def xpt_v5_bytes(frame: pd.DataFrame, *, name: str, label: str, labels: list[str
     observations = _observations(frame, variables)
     if observations is None:
         return None
-    return _headers(name, label, stamp, variables) + observations
+    return [_headers(name, label, stamp, variables), *observations]
+
+
+def xpt_v5_bytes(frame: pd.DataFrame, **attributes) -> bytes | None:
+    """:func:`xpt_v5_parts` joined: the whole file's bytes, or None."""
+    parts = xpt_v5_parts(frame, **attributes)
+    return None if parts is None else b"".join(parts)

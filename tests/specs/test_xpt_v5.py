@@ -10,6 +10,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+import specs.xpt_v5
 from specs.model import DatasetSpec, VariableSpec
 from specs.rules.xport import ibm_to_ieee
 from specs.xpt import _stamp_headers, sas_timestamp, write_xpt
@@ -56,6 +57,14 @@ def test_encoder_writes_the_bytes_pyreadstat_writes(tmp_path: Path, n: int, form
     frame = _random_frame(np.random.default_rng(n), n)
     labels = ["Analysis Value", "Analysis Value (C)", "", "Analysis Date"]
     assert _encoded(frame, labels, {"ADT": form}) == _pyreadstat(frame, labels, {"ADT": form}, tmp_path)
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_records_filled_block_by_block_give_the_same_bytes(tmp_path: Path, monkeypatch, block: int):
+    monkeypatch.setattr(specs.xpt_v5, "ROWS_PER_BLOCK", block)
+    frame = _random_frame(np.random.default_rng(block), 333)
+    labels = ["Analysis Value", "Analysis Value (C)", "", "Analysis Date"]
+    assert _encoded(frame, labels, {"ADT": "DATE9."}) == _pyreadstat(frame, labels, {"ADT": "DATE9."}, tmp_path)
 
 
 def test_ibm_conversion_of_every_kind_of_double_matches_readstat(tmp_path: Path):
