@@ -75,8 +75,8 @@ def publishable(data: pd.DataFrame) -> pd.DataFrame:
 
 
 PARALLEL_WRITING_RECORDS = 250_000
-"""From this many records in all, the Dataset-JSON files are written and the data checked in a
-forked child while this process writes the XPT files (:func:`specs.forked.run_side_by_side`)."""
+"""From this many records in all, the Dataset-JSON files are written in a forked child while this
+process writes the XPT files and checks the data (:func:`specs.forked.run_side_by_side`)."""
 
 FINDINGS_COLUMNS = ["dataset", "row", "variable", "value", "rule", "severity", "message"]
 
@@ -98,30 +98,30 @@ def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path
     """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings.
 
     Each domain is conformed to its spec once (:func:`conform_domains`). The XPT files are
-    written here; the Dataset-JSON files and the spec checks (which share the factorized text
-    columns, :class:`specs.values.FrameText`) run alongside in a forked child when ``parallel``
-    (default: from :data:`PARALLEL_WRITING_RECORDS` records), else after. The files and
-    findings are the same either way.
+    written and the spec checks run here, sharing the factorized text columns
+    (:class:`specs.values.FrameText`); the Dataset-JSON files are written alongside in a forked
+    child when ``parallel`` (default: from :data:`PARALLEL_WRITING_RECORDS` records), else after.
+    The files and findings are the same either way.
     """
     frames = conform_domains(results, spec)
 
-    def write_xpt() -> None:
-        for name, frame in frames.items():
-            write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", spec.dataset(name), timestamp=timestamp)
-
-    def write_json_and_check() -> pd.DataFrame:
+    def write_xpt_and_check() -> pd.DataFrame:
         findings = []
         for name, frame in frames.items():
             dataset, texts = spec.dataset(name), FrameText(frame)
-            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
+            write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
             found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
             if not found.empty:
                 findings.append(found)
         return pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDINGS_COLUMNS)
 
+    def write_json() -> None:
+        for name, frame in frames.items():
+            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", spec.dataset(name), json_context)
+
     if parallel is None:
         parallel = sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
-    _, findings = run_side_by_side(write_xpt, write_json_and_check, parallel=parallel)
+    findings, _ = run_side_by_side(write_xpt_and_check, write_json, parallel=parallel)
     return frames, findings
 
 
