@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype, is_integer_dtype
+
+from specs.files import replacing
 
 LINES_PER_BLOCK = 100_000
 """Lines formatted and written at a time: memory stays bounded whatever the report's size."""
@@ -78,15 +78,7 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
     if frame.columns.has_duplicates or not all(kinds) or len(frame.columns) < 2:  # one column: '""' for ''
         frame.to_csv(path, index=False, lineterminator="\n")
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(csv_field(str(name)) for name in frame.columns) + "\n")
-            for block in _lines(frame, kinds):
-                out.write(block)
-        os.chmod(temp, 0o644)  # mkstemp creates owner-only files; reports are shared outputs
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with replacing(path) as temp, open(temp, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(csv_field(str(name)) for name in frame.columns) + "\n")
+        for block in _lines(frame, kinds):
+            out.write(block)

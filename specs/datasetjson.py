@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterator
-from json.encoder import encode_basestring
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ import pandas as pd
 
 from specs.conform import SAS_EPOCH, conform_to_spec, date_kind
 from specs.errors import DatasetWriteError, WriteProblem
+from specs.files import replacing
 from specs.model import DatasetSpec, VariableSpec
 from specs.values import FrameText, TextColumn, compute_byte_length, is_text
 
@@ -329,20 +328,11 @@ def write_conformed_dataset_json(frame: pd.DataFrame, path: Path | str, spec: Da
         raise DatasetWriteError(problems)
     text = json.dumps(_document(frame, spec, context, [], texts), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     head, tail = text.split(',"rows":[]', 1)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(head + ',"rows":[')
-            for index, block in enumerate(_encoded_rows(frame, spec, texts)):
-                out.write("," + block if index else block)
-            out.write("]" + tail + "\n")
-        os.chmod(temp, 0o644)  # mkstemp creates owner-only files; datasets are shared outputs
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with replacing(path) as temp, open(temp, "w", encoding="utf-8", newline="\n") as out:
+        out.write(head + ',"rows":[')
+        for index, block in enumerate(_encoded_rows(frame, spec, texts)):
+            out.write("," + block if index else block)
+        out.write("]" + tail + "\n")
 
 
 def write_dataset_json(data: pd.DataFrame, path: Path | str, spec: DatasetSpec, context: JsonContext) -> None:

@@ -15,17 +15,16 @@ Data Technical Conformance Guide, section 3.3 (SAS Transport format v5).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyreadstat
 
-from specs.conform import date_kind, conform_to_spec
+from specs.conform import conform_to_spec, date_kind
 from specs.errors import DatasetWriteError, WriteProblem
+from specs.files import replacing
 from specs.model import DatasetSpec
 from specs.values import FrameText, TextColumn
 from specs.xpt_v5 import xpt_v5_parts
@@ -144,10 +143,7 @@ def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec
         if v.name in frame.columns and v.display_format and v.is_numeric and date_kind(v)
     }
     stamp = sas_timestamp(timestamp)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(suffix=".xpt", dir=path.parent)
-    os.close(handle)
-    try:
+    with replacing(path) as temp:
         parts = xpt_v5_parts(frame, name=spec.name, label=spec.label, labels=labels, formats=formats, stamp=stamp,
                              texts=texts)
         if parts is None:
@@ -155,11 +151,6 @@ def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec
         with open(temp, "wb") as out:
             for part in parts:
                 out.write(part)
-        os.chmod(temp, 0o644)  # mkstemp creates owner-only files; datasets are shared outputs
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 def _pyreadstat_bytes(frame: pd.DataFrame, temp: str, spec: DatasetSpec, labels: list[str], formats: dict[str, str],

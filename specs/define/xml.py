@@ -17,9 +17,7 @@ Output is deterministic: the only time stamp is :attr:`DefineContext.created`.
 from __future__ import annotations
 
 import copy
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +28,7 @@ from lxml import etree
 from specs.conform import conform_to_spec
 from specs.define.context import CTPackage, DefineContext
 from specs.define.data import data_decimals, data_length, where_mask
+from specs.files import replacing
 from specs.model import (
     Codelist,
     DatasetSpec,
@@ -667,21 +666,6 @@ def write_define(
 
 def write_define_tree(tree: etree._ElementTree, path: Path | str) -> Path:
     """Write an already built define tree (e.g. after :func:`specs.define.arm.add_analysis_results`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(suffix=".xml", dir=path.parent)
-    os.close(handle)
-    try:
-        Path(temp).write_bytes(define_bytes(tree))
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with replacing(path) as temp:
+        temp.write_bytes(define_bytes(tree))
+    return Path(path)

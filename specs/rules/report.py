@@ -10,9 +10,7 @@ entries a fixed date (openpyxl stamps both with the wall clock).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from specs.files import replacing
 from specs.rules.engine import ALL_RULES, Findings
 from specs.rules.registry import Rule
 
@@ -113,19 +112,12 @@ def _fix_zip_dates(path: Path) -> None:
         entries = [(info, source.read(info.filename)) for info in source.infolist()]
     entries = [(info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", data)
                 if info.filename == "docProps/core.xml" else data) for info, data in entries]
-    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as target:
-            for info, data in entries:
-                fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                fixed.external_attr = info.external_attr
-                target.writestr(fixed, data)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with replacing(path) as temp, zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
 
 
 def write_validation_report(
@@ -155,13 +147,7 @@ def write_validation_report(
     book.properties.title = "Conformance validation report"
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
-    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
+    with replacing(path) as temp:
         book.save(temp)
-        _fix_zip_dates(Path(temp))
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        _fix_zip_dates(temp)
     return path
