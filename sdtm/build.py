@@ -16,7 +16,7 @@ import pandas as pd
 
 from sdtm.context import DomainResult, MappingContext
 from sdtm.reconcile import build_ledger, summarise
-from specs.conform import conform_to_spec
+from specs.conform import character_variables, conform_to_spec
 from specs.conformance import check_dataset
 from specs.datasetjson import JsonContext, write_conformed_dataset_json
 from specs.errors import DatasetWriteError
@@ -108,7 +108,8 @@ def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path
     def write_xpt_and_check() -> pd.DataFrame:
         findings = []
         for name, frame in frames.items():
-            dataset, texts = spec.dataset(name), FrameText(frame)
+            dataset = spec.dataset(name)
+            texts = FrameText(frame, known_text=character_variables(dataset))
             write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
             found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
             if not found.empty:
@@ -117,7 +118,9 @@ def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path
 
     def write_json() -> None:
         for name, frame in frames.items():
-            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", spec.dataset(name), json_context)
+            dataset = spec.dataset(name)
+            texts = FrameText(frame, known_text=character_variables(dataset))
+            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
 
     if parallel is None:
         parallel = sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS

@@ -82,6 +82,12 @@ def _with_none(series: pd.Series) -> pd.Series:
     return pd.Series(values, index=series.index, dtype=object)
 
 
+def character_variables(spec: DatasetSpec) -> frozenset[str]:
+    """The character variables of a dataset: in a frame :func:`conform_to_spec` returns, object
+    columns of ``str`` and None only."""
+    return frozenset(var.name for var in spec.variables if not var.is_numeric)
+
+
 def conform_to_spec(data: pd.DataFrame, spec: DatasetSpec) -> tuple[pd.DataFrame, list[WriteProblem]]:
     """Order, complete and type a dataset per its spec; return it with the problems found."""
     problems: list[WriteProblem] = []

@@ -126,10 +126,10 @@ def _codelist_findings(dataset: str, variable: str, values: pd.Series, codelist:
     return _row_findings(dataset, rule, variable, values[outside], f"codelist {codelist.id}")
 
 
-def _where_hits(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
+def _where_hits(column: pd.Series, values: tuple[str, ...], factorized: TextColumn | None) -> np.ndarray:
     """True where a value's text (``str(value)``; None never matches, NaN prints ``nan``) is
-    one of ``values``: once per distinct text value, record by record only where missing."""
-    factorized = text_column(column)
+    one of ``values``: once per distinct text value (``factorized``: the column as
+    :func:`specs.values.text_column` gives it), record by record only where missing."""
     if factorized is None:
         return column.astype(object).map(lambda v: None if v is None else str(v)).isin(values).to_numpy(dtype=bool)
     hits = factorized.is_in(frozenset(values))
@@ -139,13 +139,15 @@ def _where_hits(column: pd.Series, values: tuple[str, ...]) -> np.ndarray:
     return hits
 
 
-def where_mask(data: pd.DataFrame, where: tuple[WhereCondition, ...]) -> pd.Series:
-    """Rows where every condition of a value-level where clause holds."""
+def where_mask(data: pd.DataFrame, where: tuple[WhereCondition, ...], texts: FrameText | None = None) -> pd.Series:
+    """Rows where every condition of a value-level where clause holds (``texts``: the frame's
+    text columns already factorized, to reuse)."""
+    texts = texts or FrameText(data)
     mask = np.ones(len(data), dtype=bool)
     for condition in where:
         if condition.variable not in data.columns:
             return pd.Series(False, index=data.index)
-        hit = _where_hits(data[condition.variable], condition.values)
+        hit = _where_hits(data[condition.variable], condition.values, texts(condition.variable))
         mask &= ~hit if condition.comparator in ("NE", "NOTIN") else hit
     return pd.Series(mask, index=data.index)
 
@@ -193,8 +195,10 @@ def check_values(
     for vlm in value_level:
         if vlm.dataset != spec.name or not vlm.codelist or vlm.codelist not in codelists or vlm.variable not in data.columns:
             continue
-        mask = where_mask(data, vlm.where)
-        frames.append(_codelist_findings(spec.name, vlm.variable, data.loc[mask, vlm.variable], codelists[vlm.codelist]))
+        mask = where_mask(data, vlm.where, texts).to_numpy()
+        column = texts(vlm.variable)
+        subset = None if column is None else TextColumn(column.codes[mask], column.uniques)
+        frames.append(_codelist_findings(spec.name, vlm.variable, data.loc[mask, vlm.variable], codelists[vlm.codelist], subset))
     return [f for f in frames if f is not None and not f.empty]
 
 

@@ -82,9 +82,11 @@ class TextColumn:
         return self.compute(lambda value: value in allowed, missing=False, dtype=bool)
 
 
-def text_column(series: pd.Series) -> TextColumn | None:
-    """The column factorized (:class:`TextColumn`), or None when it is not text (:func:`is_text`)."""
-    if not is_text(series):
+def text_column(series: pd.Series, *, known_text: bool = False) -> TextColumn | None:
+    """The column factorized (:class:`TextColumn`), or None when it is not text (:func:`is_text`;
+    not asked with ``known_text``, for an object column known to hold only ``str`` and None, as
+    :func:`specs.conform.conform_to_spec` makes a character variable)."""
+    if not (known_text and series.dtype == object) and not is_text(series):
         return None
     if isinstance(series.dtype, pd.CategoricalDtype):
         categorical = series.array
@@ -97,6 +99,8 @@ class FrameText:
     """The text columns of one frame, each factorized once (:func:`text_column`) when first asked
     for, and shared by every writer and check of that frame (XPT, Dataset-JSON, the spec checks).
 
+    ``known_text``: names of object columns known to hold only ``str`` and None (the character
+    variables of a conformed frame), factorized without scanning them first (:func:`is_text`).
     The frame must not change while this is in use.
 
     Examples
@@ -106,14 +110,15 @@ class FrameText:
     ([0, 1, 0], True, None)
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, known_text: frozenset[str] = frozenset()) -> None:
         self._frame = frame
+        self._known_text = known_text
         self._columns: dict[str, TextColumn | None] = {}
 
     def __call__(self, name: str) -> TextColumn | None:
         """The column ``name`` factorized, or None when it is not text."""
         if name not in self._columns:
-            self._columns[name] = text_column(self._frame[name])
+            self._columns[name] = text_column(self._frame[name], known_text=name in self._known_text)
         return self._columns[name]
 
 

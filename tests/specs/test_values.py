@@ -47,3 +47,17 @@ def test_text_column_reuses_one_factorization():
     assert len(column.uniques) == 5
     assert column.is_in({"AB", "x "}).tolist() == [True, False, False, True, False, False, False, True]
     assert compute_blank(TEXT, column) is column.blank
+
+
+def test_frame_text_factorizes_each_column_once_and_trusts_known_text_columns(monkeypatch):
+    import specs.values as values
+
+    frame = pd.DataFrame({"A": ["x", None, "x"], "B": ["y", "z", None], "N": [1.0, 2.0, 3.0]})
+    scanned = []
+    real = values.is_text
+    monkeypatch.setattr(values, "is_text", lambda series: scanned.append(series.name) or real(series))
+    texts = values.FrameText(frame, known_text=frozenset({"A", "N"}))
+    assert texts("A") is texts("A") and texts("A").codes.tolist() == [0, -1, 0]
+    assert texts("B").uniques.tolist() == ["y", "z"]
+    assert texts("N") is None  # a known name that is not an object column is still asked
+    assert scanned == ["B", "N"]
