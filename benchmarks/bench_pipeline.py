@@ -2,15 +2,22 @@
 
 Run:  python benchmarks/bench_pipeline.py [--repeat 3] [--study alter_e003] [--cutoff final]
 
-Each repetition is a fresh process (cold imports, as a user meets it). The per-stage figures
-are read from the run log's ``NOTE: Stage X took Y seconds.`` lines. Record results in
-benchmarks/README.md.
+Each repetition is a fresh process (cold imports, as a user meets it), with the project's
+modules compiled to bytecode as ``pip install`` leaves them: the runs do not inherit
+``PYTHONDONTWRITEBYTECODE`` and an untimed first run writes the ``__pycache__`` files
+(``--no-bytecode`` measures the other case: every module compiled again in every process,
+the run and its worker). The per-stage figures
+are read from the run log's ``NOTE: Stage X took Y seconds.`` lines. The CPU time is the run's
+processes' together (the run and its worker process), user + system; with the load average it
+tells a slow run from a busy machine. Record results in benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,22 +28,28 @@ from pathlib import Path
 STAGE_LINE = re.compile(r"^NOTE: Stage (\S+) took ([0-9.]+) seconds\.$")
 
 
-def run_once(study: str, cutoff: str | None) -> tuple[float, dict[str, float]]:
-    """One cold run in a subprocess; wall time and per-stage seconds."""
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(study: str, cutoff: str | None, env: dict[str, str]) -> tuple[float, float, dict[str, float]]:
+    """One cold run in a subprocess; wall time, CPU time and per-stage seconds."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "pkg"
         command = [sys.executable, "-m", "subpack", "run", "--study", study, "--out", str(out), "--quiet"]
         if cutoff:
             command += ["--cutoff", cutoff]
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        wall = time.perf_counter() - start
+        start, cpu = time.perf_counter(), _children_cpu()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
         stages = {}
         for line in (out / "run.log").read_text().splitlines():
             match = STAGE_LINE.match(line)
             if match:
                 stages[match.group(1)] = float(match.group(2))
-        return wall, stages
+        return wall, cpu, stages
 
 
 def main() -> None:
@@ -44,15 +57,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--study", default="alter_e003")
     parser.add_argument("--cutoff")
+    parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as it is set")
     args = parser.parse_args()
-    walls, per_stage = [], {}
+    env = dict(os.environ)
+    if not args.no_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        run_once(args.study, args.cutoff, env)  # writes the bytecode, as an installation does
+    walls, cpus, per_stage = [], [], {}
+    load = os.getloadavg()[0]
     for _ in range(args.repeat):
-        wall, stages = run_once(args.study, args.cutoff)
+        wall, cpu, stages = run_once(args.study, args.cutoff, env)
         walls.append(wall)
+        cpus.append(cpu)
         for name, seconds in stages.items():
             per_stage.setdefault(name, []).append(seconds)
-    print(f"subpack run ({args.study}), {args.repeat} cold runs: median {statistics.median(walls):.2f} s "
-          f"(min {min(walls):.2f}, max {max(walls):.2f})")
+    bytecode = "compiled each run" if args.no_bytecode and env.get("PYTHONDONTWRITEBYTECODE") else "compiled once"
+    print(f"subpack run ({args.study}), {args.repeat} cold runs, bytecode {bytecode}: median {statistics.median(walls):.2f} s "
+          f"(min {min(walls):.2f}, max {max(walls):.2f}); CPU median {statistics.median(cpus):.2f} s; "
+          f"load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
     for name, values in per_stage.items():
         print(f"  stage {name:<12} median {statistics.median(values):.3f} s")
 

@@ -1,20 +1,44 @@
-"""Stages that run in a second process while the pipeline goes on (``Stage.background``).
+"""The worker process: stages that run while the pipeline goes on (``Stage.background``), and a
+share of the work of a foreground stage (:class:`ParallelStage`).
 
 The define and validate stages only read what the earlier stages wrote, so on a machine with two
 cores they can run while the TLFs are drawn. They run one after the other, in order, in one
 worker process started fresh (``spawn``: a forked copy of a process that holds threads can
 deadlock). Their log lines are put back where the stage was started, so the run log reads in
 stage order whatever the timing; their errors fail the run when they are collected.
+
+A :class:`ParallelStage` (the TLF stage) shares its work with the same worker, which takes its
+share once the background stages submitted before are done (on two cores, the worker is mostly
+idle by then). The worker imports the stage's ``preload`` modules as soon as it has imported
+the stages, while the first stages run in the main process, so it does not wait for them then.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from subpack.context import RunContext, Stage
 from subpack.runlog import RunLog
+
+STAGES_MODULE = "subpack.stages"
+"""What the background stages' worker imports first: the stage functions."""
+
+
+@dataclass(frozen=True)
+class ParallelStage(Stage):
+    """A foreground stage that shares its work with the worker process.
+
+    ``run(context, workers)`` gets the workers: a tuple of executors of one process each (the
+    background stages' worker: what the stage hands it runs after the background stages
+    submitted before). ``preload`` names the modules the stage's work needs; the worker
+    imports them while the earlier stages run.
+    """
+
+    preload: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -26,9 +50,10 @@ class StageReport:
     errors: int
 
 
-def warm_up() -> None:
-    """Import the stages' code in the worker while the first stages run in the main process."""
-    import subpack.stages  # noqa: F401
+def warm_up(modules: Sequence[str]) -> None:
+    """Import ``modules`` in a worker while the first stages run in the main process."""
+    for name in modules:
+        importlib.import_module(name)
 
 
 def run_stage_quietly(stage: Stage, context: RunContext) -> StageReport:
@@ -40,10 +65,18 @@ def run_stage_quietly(stage: Stage, context: RunContext) -> StageReport:
 
 
 class BackgroundStages:
-    """Submit background stages in order; :meth:`collect` waits and merges their logs."""
+    """Submit background stages in order; :meth:`collect` waits and merges their logs.
 
-    def __init__(self, context: RunContext):
+    Parameters
+    ----------
+    context : RunContext
+    preload : sequence of str
+        Modules the worker imports when it starts, after the stages (the parallel stages' ``preload``).
+    """
+
+    def __init__(self, context: RunContext, *, preload: Sequence[str] = ()):
         self.context = context
+        self.preload = tuple(preload)
         self._executor: ProcessPoolExecutor | None = None
         self._pending: list[tuple[Stage, int, Future]] = []
 
@@ -52,7 +85,12 @@ class BackgroundStages:
         background stage comes."""
         if self._executor is None:
             self._executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            self._executor.submit(warm_up)
+            self._executor.submit(warm_up, (STAGES_MODULE, *self.preload))
+
+    def workers(self) -> tuple[Executor, ...]:
+        """The worker processes a parallel stage shares its work with."""
+        self.start()
+        return (self._executor,)
 
     def submit(self, stage: Stage) -> None:
         """Start ``stage`` (after the background stages submitted before it)."""

@@ -20,7 +20,7 @@ from specs.loader import load_study, study_folder
 from specs.model import Study
 from subpack import __version__
 from subpack.manifest import write_manifest
-from subpack.background import BackgroundStages
+from subpack.background import BackgroundStages, ParallelStage
 from subpack.context import RunContext, Stage, StageFailed
 from subpack.runlog import RunLog
 from subpack.stages import STAGES
@@ -105,13 +105,16 @@ def run_pipeline(
 
 
 def _run_stages(context: RunContext, stages: tuple[Stage, ...], console: Console) -> None:
-    """Run the stages in order; background stages run in a second process, collected at the end."""
+    """Run the stages in order; background stages run in a second process, collected at the end;
+    a parallel stage shares its work with that process, which starts (and loads the stage's
+    modules) before the first stage."""
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
         console=console, transient=True,
     )
-    background = BackgroundStages(context)
-    if any(stage.background for stage in stages):
+    parallel = [stage for stage in stages if isinstance(stage, ParallelStage)]
+    background = BackgroundStages(context, preload=[module for stage in parallel for module in stage.preload])
+    if parallel or any(stage.background for stage in stages):
         background.start()
     try:
         with progress:
@@ -123,7 +126,7 @@ def _run_stages(context: RunContext, stages: tuple[Stage, ...], console: Console
                     continue
                 errors_before = context.log.counts["ERROR"]
                 with context.log.timed(stage.name):
-                    stage.run(context)
+                    _run_foreground(stage, context, background)
                 if context.log.counts["ERROR"] > errors_before:
                     raise StageFailed(f"Stage {stage.name} reported blocking errors; the run stops here.")
                 progress.advance(overall)
@@ -133,6 +136,14 @@ def _run_stages(context: RunContext, stages: tuple[Stage, ...], console: Console
         background.close()
     if failed:
         raise StageFailed(f"Stage {failed[0].name} reported blocking errors; the run stops here.")
+
+
+def _run_foreground(stage: Stage, context: RunContext, background: BackgroundStages) -> None:
+    """Run a stage in this process; a parallel stage with the worker processes."""
+    if isinstance(stage, ParallelStage):
+        stage.run(context, background.workers())
+    else:
+        stage.run(context)
 
 
 def _log_summary(log: RunLog, outcome: str, started: float) -> None:

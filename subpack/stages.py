@@ -6,6 +6,8 @@ Each stage function takes the :class:`~subpack.context.RunContext`, writes its o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import Executor
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
+from specs.csvtext import write_csv
 from specs.datasetjson import JsonContext
 from specs.define import DefineContext
 from specs.define.package import write_package_define
@@ -23,6 +26,7 @@ from specs.errors import SpecError
 from specs.rules import summary_line, validate_folder
 from specs.rules.report import write_validation_report
 from subpack import __version__
+from subpack.background import ParallelStage
 from subpack.context import RunContext, Stage
 
 
@@ -88,7 +92,7 @@ def build_sdtm(context: RunContext) -> None:
     ledger, summary = reconcile(ctx, context.results.get("raw_files", []))
     reports = context.work / "reports"
     ctx.issues.write_csv(reports / "data_issues.csv")
-    ledger.to_csv(reports / "sdtm_reconciliation.csv", index=False, lineterminator="\n")
+    write_csv(ledger, reports / "sdtm_reconciliation.csv")
     summary.to_csv(reports / "sdtm_reconciliation_summary.csv", index=False, lineterminator="\n")
     findings.to_csv(reports / "sdtm_conformance.csv", index=False, lineterminator="\n")
     context.results["sdtm"] = written
@@ -178,17 +182,16 @@ def _as_result(name: str, frame):
     return DomainResult(name, frame)
 
 
-def build_tlf_stage(context: RunContext) -> None:
+def build_tlf_stage(context: RunContext, workers: Sequence[Executor] = ()) -> None:
     """Tables, listings and figures from the ADaM datasets, the results dataset and the
-    publication concordance (tlf.build)."""
+    publication concordance (tlf.build), the outputs built by ``workers`` when given."""
     from tlf.build import build_tlfs
 
     adam = context.results.get("adam")
     if not adam:
         context.log.error("TLFs need the ADaM datasets.")
         return
-    # in-process: forked workers can deadlock when the parent holds threads (seen under pytest)
-    run = build_tlfs(adam, context.study, out=context.work, cutoff_name=context.cutoff, workers=1)
+    run = build_tlfs(adam, context.study, out=context.work, cutoff_name=context.cutoff, executors=workers)
     context.log.note(f"TLFs: {len(run.outputs)} outputs, {len(run.files)} files (RTF, PNG/SVG, PDF bundle, HTML review page).")
     for output, reason in sorted(getattr(run, "skipped", {}).items()):
         context.log.warning(f"TLF {output} not produced: {reason}")
@@ -242,7 +245,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("adam", "derive ADaM from SDTM", build_adam_stage),
     Stage("adam-define", "write the ADaM define.xml", partial(write_define, key="adam"), background=True),
     Stage("adam-validate", "run the conformance rules on ADaM", partial(validate_standard, key="adam"), background=True),
-    Stage("tlf", "tables, listings, figures and the concordance report", build_tlf_stage),
+    ParallelStage("tlf", "tables, listings, figures and the concordance report", build_tlf_stage, preload=("tlf.outputs",)),
 )
 """Pipeline stages in run order. The define and validate stages read only the datasets written
-before them, so they run in a second process while the later stages go on (subpack.background)."""
+before them, so they run in a second process while the later stages go on; the TLF stage hands
+its outputs to the worker processes, which load its libraries while the first stages run
+(subpack.background)."""

@@ -23,3 +23,23 @@ def logs_an_error(context) -> None:
 
 def has_a_bug(context) -> None:
     raise ZeroDivisionError("a bug in a background stage")
+
+
+def worker_pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def shares_work(context, workers) -> None:
+    """A parallel stage: runs one call on each worker process it is given."""
+    import os
+
+    pids = [worker.submit(worker_pid).result() for worker in workers]
+    where = "this process" if os.getpid() in pids else "other processes"
+    context.log.note(f"parallel: {len(workers)} worker(s), in {where}")
+
+
+def shares_a_bug(context, workers) -> None:
+    """A parallel stage whose work raises in the worker."""
+    workers[0].submit(has_a_bug, None).result()

@@ -1,16 +1,21 @@
 """Build every output of a study's TLF catalogue from ADaM: RTF, PNG/SVG, PDF bundle, HTML page, results, concordance.
 
 :func:`build_tlfs` is the TLF stage's one entry point. For each catalogue entry (in catalogue
-order) it calls the entry's builder (``program``, one of :data:`BUILDERS`; the catalogue is
-data, so it can only name a registered builder, never import code) with the entry's source
-datasets in order and the analysis settings (population flag from the entry, CI level, month
-length, landmarks from ``study.yaml``), fills the entry's templates from the builder's
-context in the sandbox, and renders:
+order) it makes a job (:class:`~tlf.jobs.OutputJob`): the entry, its source datasets, the
+analysis settings (population flag from the entry, CI level, month length, landmarks from
+``study.yaml``). Running a job (:func:`tlf.outputs.make_output`) calls the entry's builder
+(``program``, one of :data:`tlf.outputs.BUILDERS`; the catalogue is data, so it can only name
+a registered builder, never import code) with the entry's source datasets in order, fills the
+entry's templates from the builder's context in the sandbox, and renders:
 
 * tables and listings: one RTF each (``tlf/<id>.rtf``);
-* figures: drawn once, saved once as PNG (300 dpi) and SVG, the PNG embedded in an RTF
-  (each PNG is quantised and encoded in a worker thread while the next output builds; the
-  same thread prepares the figure's PDF image stream from the palette image in memory);
+* figures: drawn once, saved once as PNG (300 dpi) and SVG, the PNG embedded in an RTF; the
+  palette image written to the PNG is also the figure's image in the PDF bundle.
+
+The jobs are shared between this process and the worker processes the caller hands over, if
+any (:class:`_SharedJobs`: whichever is free takes the next entry); the results come back in
+catalogue order, and this process draws each into the PDF bundle as it comes. Then:
+
 * every output into one PDF bundle with bookmarks (``tlf/tlf_bundle.pdf``) and one HTML
   review page (``tlf/tlf_review.html``);
 * the results dataset, every number with its subjects (``tlf/results.csv``);
@@ -19,71 +24,37 @@ context in the sandbox, and renders:
 An entry whose source datasets are not all in ``adam``, or whose builder finds a variable
 missing (:class:`~tlf.tables.common.MissingInputError`), is skipped and reported in
 ``TlfRun.skipped`` and the summary line (the run still produces everything else); any other
-failure raises (a programming error).
+failure raises (a programming error), in a worker process too.
+
+This module imports nothing heavy: this process loads the builders' libraries
+(:mod:`tlf.outputs`), the PDF and the HTML writers only once the workers have their first
+jobs, so they start at once.
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from fpdf.image_datastructures import RasterImageInfo
-from PIL import Image
 
-from tlf import concordance as conc
-from tlf import listings
-from tlf.catalogue import CatalogueEntry, create_output_spec, load_catalogue
-from tlf.figures import biomarker as fig_biomarker
-from tlf.figures import consort, km, tumour
-from tlf.figures.common import quantise, render_figure, write_png
-from tlf.render.html import render_html_page
-from tlf.render.pdf import pdf_image, render_pdf_bundle
-from tlf.render.rtf import render_rtf
+from tlf.catalogue import CatalogueEntry, load_catalogue
+from tlf.jobs import MadeOutput, OutputJob
 from tlf.render.spec import OutputSpec
-from tlf.results import BuiltOutput, create_results, write_results
-from tlf.tables import biomarker, demographics, disposition, response, safety, survival
-from tlf.tables.common import MissingInputError, Settings
-
-_REGISTERED: tuple[Callable[..., BuiltOutput], ...] = (
-    disposition.build_disposition_table,
-    demographics.build_demographics_table,
-    response.build_response_table,
-    survival.build_km_summary_table,
-    survival.build_km_by_group_table,
-    biomarker.build_orr_by_signature_table,
-    biomarker.build_subgroup_orr_table,
-    safety.build_ae_overview_table,
-    safety.build_trae_by_pt_table,
-    safety.build_teae_by_soc_pt_table,
-    consort.build_consort_figure,
-    km.build_pfs_figure,
-    km.build_os_figure,
-    km.build_pfs_by_signature_figure,
-    km.build_os_by_signature_figure,
-    tumour.build_waterfall_figure,
-    tumour.build_spider_figure,
-    tumour.build_swimmer_figure,
-    fig_biomarker.build_oncoprint_figure,
-    fig_biomarker.build_orr_by_signature_figure,
-    fig_biomarker.build_forest_figure,
-    listings.build_screen_failure_listing,
-    listings.build_response_listing,
-    listings.build_ae_listing,
-    listings.build_death_listing,
-)
-BUILDERS: dict[str, Callable[..., BuiltOutput]] = {f"{f.__module__}:{f.__name__}": f for f in _REGISTERED}
-"""Catalogue ``program`` -> builder. Every builder takes the entry's source datasets positionally and ``settings``."""
+from tlf.tables.common import Settings
 
 CATALOGUE = "tlf_catalogue.yaml"
-PNG_THREADS = 2
-"""Threads that quantise and encode figure PNGs (Pillow and zlib release the GIL there)."""
+JOBS_PER_WORKER = 2
+"""Jobs handed to each worker process at a time: the one it runs and the next, so a worker
+never waits for this process (busy drawing the PDF bundle) to hand it more."""
 GC_YOUNG_THRESHOLD = 10_000
 """Allocations between young-generation garbage collections while the TLFs build (Python's default: 700)."""
 
@@ -107,7 +78,10 @@ class TlfRun:
     skipped : dict
         Output id -> reason, for entries that could not be built (a source dataset or variable missing).
     timings : dict
-        Seconds per step: ``prepare``, one per output id (build, SVG, RTF), ``figure rtf``, ``pdf``.
+        Seconds per step: ``prepare`` (catalogue, datasets, jobs), one per output id (build and
+        files, in whichever process ran it), ``pdf`` (drawing and writing the bundle, waiting
+        for the outputs excluded), ``outputs`` (from the first job handed out to the last
+        result in), ``finish`` (results, HTML page, concordance).
     """
 
     outputs: list[OutputSpec]
@@ -170,89 +144,6 @@ def _prepare(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return data
 
 
-def build_output(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame], study: object) -> BuiltOutput:
-    """Run the entry's builder on its source datasets.
-
-    Raises
-    ------
-    KeyError
-        When the entry's program is not a registered builder, or a source dataset is missing.
-    """
-    if entry.program not in BUILDERS:
-        raise KeyError(f"{entry.id}: program {entry.program} is not a registered TLF builder (tlf.build.BUILDERS)")
-    missing = [name for name in entry.source if name not in data]
-    if missing:
-        raise KeyError(f"{entry.id}: source dataset(s) {', '.join(missing)} not available")
-    settings = Settings.from_study(study, population=entry.population_flag)
-    return BUILDERS[entry.program](*(data[name] for name in entry.source), settings=settings)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """What building one output needs."""
-
-    data: Mapping[str, pd.DataFrame]
-    study: object
-    folder: Path
-    context: dict
-    cutoff: str
-
-
-@dataclass
-class _Made:
-    """One output built and written (or skipped, with the reason).
-
-    ``png`` is pending while its thread writes the PNG; its result is the PDF image (:func:`write_figure_png`).
-    """
-
-    output_id: str
-    spec: OutputSpec | None = None
-    files: list[Path] = field(default_factory=list)
-    stats: pd.DataFrame | None = None
-    skipped: str | None = None
-    seconds: float = 0.0
-    png: Future | None = None
-
-
-def write_figure_png(image: Image.Image, png: Path) -> RasterImageInfo:
-    """Quantise a drawn figure once, write it as PNG and return the same palette image prepared for the PDF bundle.
-
-    Runs in a worker thread: quantising, PNG encoding and the PDF stream's compression release the GIL.
-    """
-    palette = quantise(image)
-    write_png(palette, png)
-    return pdf_image(palette)
-
-
-def make_output(entry: CatalogueEntry, job: _Job, png_writer: Executor) -> _Made:
-    """Build one entry and write its files: a figure's PNG (by ``png_writer``) and SVG, a table's RTF.
-
-    A figure's RTF embeds its PNG, so it is written by :func:`build_tlfs` once the PNG is done.
-    """
-    started = time.perf_counter()
-    absent = [name for name in entry.source if name not in job.data]
-    if absent:
-        return _Made(entry.id, skipped="missing " + ", ".join(absent))
-    try:
-        built = build_output(entry, job.data, job.study)
-    except MissingInputError as exc:
-        return _Made(entry.id, skipped=str(exc))
-    stem = job.folder / file_stem(entry.id)
-    figure_files: dict[str, Path] = {}
-    png = None
-    if entry.kind == "figure":
-        image, svg = render_figure(built.figure, stem.with_suffix(".svg"))
-        built.figure.clear()
-        png = png_writer.submit(write_figure_png, image, stem.with_suffix(".png"))
-        figure_files = {"figure_png": stem.with_suffix(".png"), "figure_svg": svg}
-    spec = create_output_spec(entry, built.body, context={**job.context, **built.context}, study_id=job.study.id,
-                              cutoff=job.cutoff, **figure_files, **built.layout)
-    if png is None:
-        render_rtf(spec, stem.with_suffix(".rtf"))
-    files = [*figure_files.values(), stem.with_suffix(".rtf")]
-    return _Made(entry.id, spec, files, built.stats, seconds=time.perf_counter() - started, png=png)
-
-
 @contextmanager
 def relaxed_garbage_collection(young_threshold: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     """Collect cyclic garbage less often for the duration of the block, then restore the settings.
@@ -278,8 +169,118 @@ def relaxed_garbage_collection(young_threshold: int = GC_YOUNG_THRESHOLD) -> Ite
             gc.unfreeze()
 
 
+def create_jobs(entries: Sequence[CatalogueEntry], data: Mapping[str, pd.DataFrame], study: object, *,
+                folder: Path, cutoff_name: str) -> list[OutputJob]:
+    """One job per catalogue entry, in catalogue order, each with only the source datasets it reads."""
+    context = base_context(study, cutoff_name)
+    cutoff = study.cutoff_date(cutoff_name).isoformat()
+    return [
+        OutputJob(entry, {name: data[name] for name in entry.source if name in data},
+                  Settings.from_study(study, population=entry.population_flag), study.id, cutoff, folder, context,
+                  file_stem(entry.id))
+        for entry in entries
+    ]
+
+
+def run_job(job: OutputJob) -> MadeOutput:
+    """Build one output and write its files (:func:`tlf.outputs.make_output`), garbage collection relaxed.
+
+    A module-level function of this light module, so that handing it to a worker process does
+    not load the builders' libraries here.
+    """
+    from tlf.outputs import make_output
+
+    with relaxed_garbage_collection():
+        return make_output(job)
+
+
+class _SharedJobs:
+    """Run jobs here and on single-process executors; give their results back in job order.
+
+    The jobs wait in one queue, in job order. Each executor holds at most
+    :data:`JOBS_PER_WORKER` of them at a time and takes the next one waiting as soon as it
+    finishes one (from the executor's thread, so even while this process is busy); this
+    process, whenever the result it needs next is not in, runs the next job waiting itself,
+    and only when none waits does it wait for a worker. So every process stays busy until the
+    queue is empty, and with no executors every job runs here. A job that raises raises here
+    when its result is due; :meth:`close` cancels the jobs no worker has started.
+    """
+
+    def __init__(self, jobs: Sequence[OutputJob], executors: Sequence[Executor]) -> None:
+        self._waiting = deque(enumerate(jobs))
+        self._count = len(jobs)
+        self._futures: dict[int, Future] = {}
+        self._done: dict[int, MadeOutput] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        for executor in executors:
+            for _ in range(JOBS_PER_WORKER):
+                self._hand_out(executor)
+
+    def _hand_out(self, executor: Executor) -> None:
+        """Give ``executor`` the next job waiting; it asks for another when that one is done."""
+        with self._lock:
+            if self._closed or not self._waiting:
+                return
+            index, job = self._waiting.popleft()
+            future = self._futures[index] = executor.submit(run_job, job)
+        future.add_done_callback(lambda done: self._next_for(executor, done))
+
+    def _next_for(self, executor: Executor, done: Future) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self._hand_out(executor)
+
+    def _run_next_here(self) -> bool:
+        """Run the next job waiting in this process; False when none waits."""
+        with self._lock:
+            if not self._waiting:
+                return False
+            index, job = self._waiting.popleft()
+        self._done[index] = run_job(job)
+        return True
+
+    def _result(self, index: int) -> MadeOutput:
+        """Job ``index``'s result; until a worker has it, run waiting jobs here (``index`` itself if not handed out)."""
+        while index not in self._done:
+            with self._lock:
+                future = self._futures.get(index)
+            if future is not None and future.done():
+                break
+            if not self._run_next_here():
+                if future is None:
+                    raise RuntimeError(f"TLF job {index} was neither handed out nor run")
+                break
+        if index in self._done:
+            return self._done.pop(index)
+        with self._lock:
+            future = self._futures.pop(index)
+        return future.result()
+
+    def __iter__(self) -> Iterator[MadeOutput]:
+        for index in range(self._count):
+            yield self._result(index)
+
+    def close(self) -> None:
+        """Hand out no more jobs; cancel those no worker has started."""
+        with self._lock:
+            self._closed = True
+            self._waiting.clear()
+            futures = list(self._futures.values())
+        for future in futures:
+            future.cancel()
+
+
+def run_jobs(jobs: Sequence[OutputJob], executors: Sequence[Executor] = ()) -> _SharedJobs:
+    """The jobs' results in job order, run here and by ``executors`` (worker processes) (:class:`_SharedJobs`).
+
+    Use with :func:`contextlib.closing`, so that jobs not started are cancelled if the caller stops early.
+    """
+    return _SharedJobs(jobs, executors)
+
+
 def build_tlfs(
-    adam: Mapping[str, pd.DataFrame], study: object, *, out: Path, cutoff_name: str, workers: int = 1
+    adam: Mapping[str, pd.DataFrame], study: object, *, out: Path, cutoff_name: str,
+    executors: Sequence[Executor] = (),
 ) -> TlfRun:
     """Build every output of the study's TLF catalogue, the results dataset and the concordance report.
 
@@ -295,9 +296,12 @@ def build_tlfs(
         The package folder: TLFs go to ``out/tlf/``, the concordance to ``out/``.
     cutoff_name : str
         ``"final"``, ``"interim"`` or an ISO date (resolved by ``study.cutoff_date``).
-    workers : int, default 1
-        Must be 1: the build runs in this process (see Notes). Kept so that callers written
-        against the earlier multi-process signature keep working.
+    executors : sequence of Executor, optional
+        Worker processes, each an executor of one process (started with ``spawn``: the polars
+        threads that rtflite starts make ``fork`` unsafe), that share the outputs' jobs
+        (:func:`run_job`) with this process, which also draws the PDF bundle. Default: none,
+        every job runs in this process. The files are the same either way: no output depends
+        on another or on what a process built before.
 
     Returns
     -------
@@ -305,80 +309,72 @@ def build_tlfs(
         With ``summary`` such as ``"53/54 published values reproduced; 1 irreproducible, see
         concordance.html"``.
 
-    Raises
-    ------
-    ValueError
-        When ``workers`` is not 1.
-
     Notes
     -----
-    One process, no process forked (the polars threads that rtflite starts make ``fork``
-    unsafe). The GIL-free work runs in :data:`PNG_THREADS` threads while the next output is
-    built: quantising and encoding each figure's PNG and compressing its PDF image stream
-    (:func:`write_figure_png`). Garbage collection is relaxed for the build
-    (:func:`relaxed_garbage_collection`).
+    Garbage collection is relaxed for the build (:func:`relaxed_garbage_collection`), in this
+    process and around each job in a worker.
     """
-    if workers != 1:
-        raise ValueError(f"build_tlfs runs in one process; workers must be 1, got {workers!r}")
     out = Path(out)
     folder = out / "tlf"
     folder.mkdir(parents=True, exist_ok=True)
     with relaxed_garbage_collection():
         started = time.perf_counter()
         entries = load_catalogue(Path(study.folder) / CATALOGUE)
-        job = _Job(_prepare(adam), study, folder, base_context(study, cutoff_name),
-                   study.cutoff_date(cutoff_name).isoformat())
+        jobs = create_jobs(entries, _prepare(adam), study, folder=folder, cutoff_name=cutoff_name)
         timings: dict[str, float] = {"prepare": time.perf_counter() - started}
-        made, images = _make_outputs(entries, job, timings)
-        specs = [m.spec for m in made if m.spec is not None]
+        with closing(run_jobs(jobs, executors)) as results:
+            made, pdf = _write_pdf(results, folder, f"{study.id} tables, listings and figures ({cutoff_name} cut-off)",
+                                   timings)
         started = time.perf_counter()
-        pdf = _write_pdf(specs, folder, f"{study.id} tables, listings and figures ({cutoff_name} cut-off)", images)
-        timings["pdf"] = time.perf_counter() - started
-        run = _finish(made, specs, job, out, cutoff_name, timings)
+        run = _finish(made, study, folder, out, cutoff_name, timings)
+        timings["finish"] = time.perf_counter() - started
     run.files += pdf
     return run
 
 
-def _make_outputs(entries: list[CatalogueEntry], job: _Job,
-                  timings: dict[str, float]) -> tuple[list[_Made], dict[Path, RasterImageInfo]]:
-    """Every entry built and written, in catalogue order, with each figure's PDF image by PNG path.
+def _write_pdf(results: Iterable[MadeOutput], folder: Path, title: str,
+               timings: dict[str, float]) -> tuple[list[MadeOutput], list[Path]]:
+    """Every output as it comes, drawn into the PDF bundle (none when nothing was built); the outputs and the PDF."""
+    started = time.perf_counter()
+    from tlf.render.pdf import PdfBundle  # loaded once the workers have their first jobs
 
-    Figures' PNGs are written by worker threads; a figure's RTF, which embeds the PNG, is
-    written once its PNG is done (timed as ``figure rtf``).
-    """
-    with ThreadPoolExecutor(max_workers=PNG_THREADS, thread_name_prefix="tlf-png") as png_writer:
-        made = [make_output(entry, job, png_writer) for entry in entries]
-        started = time.perf_counter()
-        images = {}
-        for m in made:
-            if m.png is not None:
-                images[m.spec.figure_png] = m.png.result()
-                render_rtf(m.spec, job.folder / f"{file_stem(m.output_id)}.rtf")
-        timings["figure rtf"] = time.perf_counter() - started
-    return made, images
-
-
-def _write_pdf(specs: list[OutputSpec], folder: Path, title: str,
-               images: Mapping[Path, RasterImageInfo]) -> list[Path]:
-    """The PDF bundle of every output (none when nothing was built), figures from their prepared images."""
-    return [render_pdf_bundle(specs, folder / "tlf_bundle.pdf", title=title, images=images)] if specs else []
+    bundle = PdfBundle(title=title)
+    made, drawing = [], time.perf_counter() - started
+    for output in results:
+        made.append(output)
+        if output.spec is not None:
+            drawn = time.perf_counter()
+            bundle.add(output.spec, output.image)
+            drawing += time.perf_counter() - drawn
+    timings["outputs"] = time.perf_counter() - started
+    if not any(output.spec is not None for output in made):
+        return made, []
+    saved = time.perf_counter()
+    pdf = bundle.save(folder / "tlf_bundle.pdf")
+    timings["pdf"] = drawing + time.perf_counter() - saved
+    return made, [pdf]
 
 
-def _finish(made: list[_Made], specs: list[OutputSpec], job: _Job, out: Path, cutoff_name: str,
+def _finish(made: list[MadeOutput], study: object, folder: Path, out: Path, cutoff_name: str,
             timings: dict[str, float]) -> TlfRun:
-    """Results dataset, HTML review page and concordance report (the PDF is written alongside)."""
-    study = job.study
+    """Results dataset, HTML review page and concordance report (the PDF is written before)."""
+    from tlf import concordance as conc
+    from tlf.render.html import render_html_page
+    from tlf.results import create_results, write_results
+
+    cutoff = study.cutoff_date(cutoff_name).isoformat()
+    specs = [m.spec for m in made if m.spec is not None]
     timings.update({m.output_id: m.seconds for m in made if m.spec is not None})
     files = [f for m in made for f in m.files]
     results = create_results({m.output_id: m.stats for m in made if m.stats is not None})
-    files.append(write_results(results, job.folder / "results.csv"))
+    files.append(write_results(results, folder / "results.csv"))
     if specs:
-        files.append(render_html_page(specs, job.folder / "tlf_review.html",
+        files.append(render_html_page(specs, folder / "tlf_review.html",
                                       title=f"{study.id} TLF review ({cutoff_name} cut-off)",
-                                      context={"Study": study.id, "Data cut-off": f"{job.cutoff} ({cutoff_name})",
+                                      context={"Study": study.id, "Data cut-off": f"{cutoff} ({cutoff_name})",
                                                "Outputs": len(specs)}))
     table = conc.create_concordance(study.publication, results)
-    files += list(conc.write_concordance(table, out, study_id=study.id, cutoff=job.cutoff))
+    files += list(conc.write_concordance(table, out, study_id=study.id, cutoff=cutoff))
     skipped = {m.output_id: m.skipped for m in made if m.skipped}
     summary = conc.summary_line(table)
     if skipped:

@@ -8,6 +8,7 @@ import background_support as support
 import pytest
 from rich.console import Console
 
+from subpack.background import ParallelStage
 from subpack.context import Stage
 from subpack.pipeline import run_pipeline
 from subpack.stages import STAGES
@@ -54,5 +55,30 @@ def test_an_error_in_a_background_stage_fails_the_run(study_dir, raw_dir, tmp_pa
 def test_a_programming_error_in_a_background_stage_is_raised(study_dir, raw_dir, tmp_path):
     with pytest.raises(ZeroDivisionError, match="background stage"):
         _run(study_dir, raw_dir, tmp_path / "pkg", Stage("bug", "", support.has_a_bug, background=True))
+    assert not (tmp_path / "pkg").exists()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".pkg")] == []
+
+
+def test_a_parallel_stage_shares_its_work_with_the_worker_and_logs_in_stage_order(study_dir, raw_dir, tmp_path):
+    out = tmp_path / "pkg"
+    stages = (Stage("slow", "", support.slow_writer, background=True),
+              ParallelStage("parallel", "", support.shares_work, preload=("json",)))
+    assert _run(study_dir, raw_dir, out, *stages) == 0
+    lines = (out / "run.log").read_text().splitlines()
+    order = [line.split(" took")[0] for line in lines if "background:" in line or "parallel:" in line or "Stage slow" in line
+             or "Stage parallel" in line]
+    assert order == ["NOTE: background: wrote background.txt", "NOTE: Stage slow",
+                     "NOTE: parallel: 1 worker(s), in other processes", "NOTE: Stage parallel"]
+
+
+def test_a_parallel_stage_without_background_stages_still_gets_the_worker(study_dir, raw_dir, tmp_path):
+    out = tmp_path / "pkg"
+    assert _run(study_dir, raw_dir, out, ParallelStage("parallel", "", support.shares_work)) == 0
+    assert "NOTE: parallel: 1 worker(s)" in (out / "run.log").read_text()
+
+
+def test_a_programming_error_in_a_parallel_stage_s_worker_is_raised(study_dir, raw_dir, tmp_path):
+    with pytest.raises(ZeroDivisionError, match="background stage"):
+        _run(study_dir, raw_dir, tmp_path / "pkg", ParallelStage("bug", "", support.shares_a_bug))
     assert not (tmp_path / "pkg").exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".pkg")] == []

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import inspect
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pandas as pd
@@ -15,16 +19,17 @@ from support import REPO
 
 from specs.loader import load_study
 from tlf.build import (
-    BUILDERS,
     CATALOGUE,
     _blank_to_missing,
     base_context,
     build_tlfs,
+    create_jobs,
     file_stem,
     relaxed_garbage_collection,
-    write_figure_png,
+    run_jobs,
 )
 from tlf.catalogue import load_catalogue
+from tlf.outputs import BUILDERS, write_figure_png
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +163,49 @@ def test_every_number_of_every_table_is_in_the_results(full_run):
         assert numbers <= shown, (spec.output_id, sorted(numbers - shown))
 
 
-def test_only_in_process_builds(tmp_path, small_adam):
-    with pytest.raises(ValueError, match="workers must be 1"):
-        build_tlfs(small_adam, SimpleNamespace(), out=tmp_path, cutoff_name="final", workers=2)
+@pytest.fixture(scope="module")
+def worker():
+    """One spawned worker process, as the pipeline hands the TLF stage."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        yield executor
+
+
+@pytest.mark.slow
+def test_outputs_built_with_a_worker_process_are_the_same_files(tmp_path, full_run, study, small_adam_shared, worker):
+    out, run = full_run
+    shared = build_tlfs(small_adam_shared, study, out=tmp_path, cutoff_name="final", executors=(worker,))
+    assert [s.output_id for s in shared.outputs] == [s.output_id for s in run.outputs]
+    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert first == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    for name in first:
+        assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def _jobs(study, small_adam, folder, *, program=None):
+    entries = load_catalogue(REPO / "specs" / "alter_e003" / CATALOGUE)[:3]
+    if program is not None:
+        entries[1] = replace(entries[1], program=program)
+    return create_jobs(entries, {k.upper(): v for k, v in small_adam.items()}, study, folder=folder, cutoff_name="final")
+
+
+@pytest.mark.slow
+def test_jobs_shared_with_a_worker_come_back_in_job_order(tmp_path, study, small_adam, worker):
+    jobs = _jobs(study, small_adam, tmp_path)
+    with closing(run_jobs(jobs, (worker,))) as results:
+        assert [made.output_id for made in results] == [job.entry.id for job in jobs]
+
+
+@pytest.mark.slow
+def test_an_error_in_a_job_run_by_a_worker_is_raised_here(tmp_path, study, small_adam, worker):
+    jobs = _jobs(study, small_adam, tmp_path, program="tlf.nowhere:build_nothing")
+    with pytest.raises(KeyError, match="not a registered TLF builder"), closing(run_jobs(jobs, (worker,))) as results:
+        list(results)
+
+
+def test_each_job_holds_only_its_source_datasets(tmp_path, study, small_adam):
+    for job in _jobs(study, small_adam, tmp_path):
+        assert set(job.data) == {name for name in job.entry.source if name in {k.upper() for k in small_adam}}
+        assert job.settings.population == job.entry.population_flag
 
 
 def test_garbage_collection_is_relaxed_inside_and_restored_after():

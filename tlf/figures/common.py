@@ -107,9 +107,8 @@ def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path,
     """Write ``figure`` as PNG (300 dpi, palette, white background) and SVG; return both paths.
 
     The figure is drawn once by Agg at 300 dpi for the PNG and once by the SVG backend; the
-    data are not re-plotted. (:func:`tlf.build.build_tlfs` calls :func:`render_figure` and
-    then, in a thread, :func:`quantise` and :func:`write_png`, reusing the palette image for
-    the PDF bundle.)
+    data are not re-plotted. (:func:`tlf.outputs.make_output` calls :func:`render_figure` and
+    then :func:`quantise` and :func:`write_png`, reusing the palette image for the PDF bundle.)
     """
     image, svg = render_figure(figure, svg)
     return write_png(image, Path(png)), svg

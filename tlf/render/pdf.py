@@ -14,9 +14,10 @@ The bytes are reproducible: the PDF creation date (and with it the file identifi
 from the ``created`` argument, by default the data cut-off of the first output.
 
 A figure's image stream can be prepared ahead, from the palette image already in memory, by
-:func:`pdf_image` (in a worker thread: the Flate compression releases the GIL) and handed to
-:func:`render_pdf_bundle` as ``images``; fpdf2 then neither re-reads nor re-decodes the PNG.
+:func:`pdf_image` (in the process that drew the figure) and handed to :func:`render_pdf_bundle`
+as ``images`` or to :meth:`PdfBundle.add`; fpdf2 then neither re-reads nor re-decodes the PNG.
 The stream is the one fpdf2 makes from the file, so the PDF bytes are the same either way.
+:class:`PdfBundle` draws the outputs one at a time as they are built.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from fpdf.image_parsing import get_img_info
 from PIL import Image
 
 from tlf.render.pdf_table import TableLayout
-from tlf.render.spec import OutputSpec
+from tlf.render.spec import OutputSpec, figure_size
 
 FONT = "dejavu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -166,8 +167,6 @@ def _register_image(pdf: _Bundle, name: str, info: RasterImageInfo) -> None:
 
 
 def _draw_figure(pdf: _Bundle, spec: OutputSpec, prepared: RasterImageInfo | None = None) -> None:
-    from tlf.render.rtf import figure_size  # shared aspect-ratio fit
-
     image = spec.figure_png
     if image is None:
         raise ValueError(f"{spec.output_id}: the PDF bundle places a PNG; the figure has only {spec.figure_svg}")
@@ -186,6 +185,81 @@ def _cutoff_datetime(cutoff: str) -> dt.datetime:
         return dt.datetime.combine(dt.date.fromisoformat(cutoff[:10]), dt.time(), dt.UTC)
     except ValueError:
         return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class PdfBundle:
+    """A PDF bundle drawn one output at a time, in bundle order, then saved: :func:`render_pdf_bundle` in steps.
+
+    Each output is drawn when it is added, so the bundle can be drawn while the later outputs
+    are still being built. DejaVu lacks CJK glyphs: when an output holding CJK text comes and
+    this system has a CJK font, the outputs added so far are drawn again into a fresh document
+    with that font as fallback, so the file is always the one :func:`render_pdf_bundle` writes
+    from the whole list.
+
+    Parameters
+    ----------
+    title : str, optional
+        Document title in the PDF metadata (default: ``"<study id> tables, listings and figures"``
+        of the first output).
+    created : datetime, optional
+        PDF creation date (and the seed of the file identifier). Default: midnight UTC of the
+        first output's data cut-off, so a rerun gives the same bytes.
+    cjk_fallback : bool
+        Start with the CJK fallback font (when the outputs are known to hold CJK text).
+    """
+
+    def __init__(self, *, title: str | None = None, created: dt.datetime | None = None,
+                 cjk_fallback: bool = False) -> None:
+        self.title = title
+        self.created = created
+        self.cjk_fallback = cjk_fallback
+        self._added: list[tuple[OutputSpec, RasterImageInfo | None]] = []
+        self._pdf: _Bundle | None = None
+
+    def add(self, spec: OutputSpec, image: RasterImageInfo | None = None) -> None:
+        """Draw ``spec`` on new pages; a figure from ``image`` (:func:`pdf_image`) or else its PNG file."""
+        if not self.cjk_fallback and _has_cjk(spec) and _cjk_font() is not None:
+            self.cjk_fallback = True
+            self._pdf = None
+            for earlier, earlier_image in self._added:
+                self._draw(earlier, earlier_image)
+        self._draw(spec, image)
+        self._added.append((spec, image))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the bundle to ``path`` and return it."""
+        if self._pdf is None:
+            raise ValueError("a PDF bundle needs at least one output")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._pdf.output(str(path))
+        return path
+
+    def _document(self, first: OutputSpec) -> _Bundle:
+        pdf = _Bundle(cjk_fallback=self.cjk_fallback)
+        pdf.set_title(self.title or f"{first.study_id} tables, listings and figures")
+        pdf.set_author(first.study_id)
+        pdf.set_creator("subpack tlf.render.pdf")
+        pdf.set_producer("fpdf2")
+        created = self.created or _cutoff_datetime(first.cutoff)
+        pdf.set_creation_date(created if created.tzinfo else created.replace(tzinfo=dt.UTC))
+        return pdf
+
+    def _draw(self, spec: OutputSpec, image: RasterImageInfo | None) -> None:
+        if self._pdf is None:
+            self._pdf = self._document(spec)
+        pdf = self._pdf
+        pdf.current = spec
+        pdf.add_page(orientation=PAGE_MM[spec.orientation])
+        # after add_page: the break trigger depends on this page's height, and measuring needs a page
+        pdf.set_auto_page_break(True, margin=MARGIN_MM / 2 + pdf.foot_height(spec) + 3)
+        first = pdf.page
+        pdf.start_section(" ".join([spec.label, *spec.title[:1]]))
+        if spec.kind == "figure":
+            _draw_figure(pdf, spec, image)
+        else:
+            _draw_table(pdf, spec)
+        pdf.stamp_page_numbers(first, pdf.page)
 
 
 def render_pdf_bundle(
@@ -219,27 +293,7 @@ def render_pdf_bundle(
     """
     if not specs:
         raise ValueError("render_pdf_bundle needs at least one output")
-    pdf = _Bundle(cjk_fallback=any(_has_cjk(spec) for spec in specs))
-    pdf.set_title(title or f"{specs[0].study_id} tables, listings and figures")
-    pdf.set_author(specs[0].study_id)
-    pdf.set_creator("subpack tlf.render.pdf")
-    pdf.set_producer("fpdf2")
-    if created is None:
-        created = _cutoff_datetime(specs[0].cutoff)
-    pdf.set_creation_date(created if created.tzinfo else created.replace(tzinfo=dt.UTC))
+    bundle = PdfBundle(title=title, created=created, cjk_fallback=any(_has_cjk(spec) for spec in specs))
     for spec in specs:
-        pdf.current = spec
-        pdf.add_page(orientation=PAGE_MM[spec.orientation])
-        # after add_page: the break trigger depends on this page's height, and measuring needs a page
-        pdf.set_auto_page_break(True, margin=MARGIN_MM / 2 + pdf.foot_height(spec) + 3)
-        first = pdf.page
-        pdf.start_section(" ".join([spec.label, *spec.title[:1]]))
-        if spec.kind == "figure":
-            _draw_figure(pdf, spec, (images or {}).get(spec.figure_png))
-        else:
-            _draw_table(pdf, spec)
-        pdf.stamp_page_numbers(first, pdf.page)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
-    return path
+        bundle.add(spec, (images or {}).get(spec.figure_png))
+    return bundle.save(path)

@@ -44,9 +44,8 @@ import rtflite
 import rtflite.attributes
 import rtflite.pagination.core
 import rtflite.strwidth
-from PIL import Image
 
-from tlf.render.spec import NO_DATA, OutputSpec
+from tlf.render.spec import NO_DATA, OutputSpec, figure_size
 from tlf.render.text import rtf_escape_for_rtflite as rtf_text
 
 PAGE_SIZE = {"portrait": (8.5, 11.0), "landscape": (11.0, 8.5)}
@@ -243,14 +242,6 @@ def _no_data(spec: OutputSpec) -> pd.DataFrame:
     empty = {c: [""] for c in spec.body.columns}
     empty[spec.display_columns[0]] = [NO_DATA]
     return pd.DataFrame(empty)
-
-
-def figure_size(png: Path, max_width: float, max_height: float) -> tuple[float, float]:
-    """Width and height in inches that fit ``png`` in the box, keeping its aspect ratio."""
-    with Image.open(png) as image:
-        ratio = image.height / image.width
-    width = min(max_width, max_height / ratio)
-    return round(width, 3), round(width * ratio, 3)
 
 
 def _figure_document(spec: OutputSpec) -> rtflite.RTFDocument:

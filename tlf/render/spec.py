@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+from PIL import Image
 
 Kind = Literal["table", "listing", "figure"]
 Orientation = Literal["portrait", "landscape"]
@@ -294,3 +295,11 @@ class OutputSpec:
             same &= original[column].eq(original[column].shift())
             body.loc[same, column] = ""
         return body
+
+
+def figure_size(png: Path, max_width: float, max_height: float) -> tuple[float, float]:
+    """Width and height in inches that fit ``png`` in the box, keeping its aspect ratio (RTF and PDF alike)."""
+    with Image.open(png) as image:
+        ratio = image.height / image.width
+    width = min(max_width, max_height / ratio)
+    return round(width, 3), round(width * ratio, 3)
