@@ -15,7 +15,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from edc.readers import read_sheet_rows, sheet_source, worksheet_names
+from edc.readers import ParsedSheets, read_sheet_rows, sheet_source, worksheet_names
 
 RAW_SUFFIXES = (".csv", ".xlsx")
 
@@ -37,17 +37,27 @@ def count_csv_records(path: Path) -> int:
         return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
 
 
-def count_sheet_records(path: Path) -> dict[str, int]:
-    """Data rows of every worksheet of a workbook (header and blank rows excluded), the workbook opened once."""
+def count_sheet_records(path: Path, *, keep: ParsedSheets | None = None) -> dict[str, int]:
+    """Data rows of every worksheet of a workbook (header and blank rows excluded), the workbook opened once.
+
+    ``keep``: where to leave the rows read, for the readers of a later step (:class:`edc.readers.ParsedSheets`).
+    """
     book = CalamineWorkbook.from_path(str(path))
     try:
-        return {sheet: len(read_sheet_rows(book, sheet).rows) for sheet in worksheet_names(book)}
+        names = worksheet_names(book)
+        sheets = {sheet: read_sheet_rows(book, sheet) for sheet in names}
     finally:
         book.close()
+    if keep is not None:
+        keep.keep(path, names, sheets)
+    return {sheet: len(rows.rows) for sheet, rows in sheets.items()}
 
 
-def inventory(raw: Path) -> list[RawFile]:
-    """Every raw export under ``raw`` (sorted by path; workbooks one entry per sheet)."""
+def inventory(raw: Path, *, keep: ParsedSheets | None = None) -> list[RawFile]:
+    """Every raw export under ``raw`` (sorted by path; workbooks one entry per sheet).
+
+    ``keep``: where to leave the workbook sheets read for counting (see :func:`count_sheet_records`).
+    """
     files = []
     for path in sorted(p for p in raw.rglob("*") if p.suffix in RAW_SUFFIXES and p.is_file()):
         relative = path.relative_to(raw)
@@ -56,7 +66,7 @@ def inventory(raw: Path) -> list[RawFile]:
         if path.suffix == ".csv":
             files.append(RawFile(relative.as_posix(), site, path.stem, count_csv_records(path), digest))
             continue
-        for sheet, records in count_sheet_records(path).items():
+        for sheet, records in count_sheet_records(path, keep=keep).items():
             files.append(RawFile(sheet_source(relative.as_posix(), sheet), site, path.stem, records, digest))
     return files
 

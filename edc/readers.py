@@ -53,14 +53,63 @@ class RawRows:
     rows: np.ndarray  # int64: SOURCE_ROW of each record (header = 1)
 
 
+def file_stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time (ns) of a file: what tells a re-exported file from the one read before."""
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+@dataclass
+class ParsedSheets:
+    """Worksheets already read by one step, handed to one later read of the same run.
+
+    The rawdata inventory reads every sheet to count its records; the SDTM readers need the
+    same rows (:func:`read_sheet_rows`, the same text and row numbers), and parsing a large
+    workbook is the slowest part of reading raw data. Kept per file (path and
+    :func:`file_stamp`: a file changed since is read again) with its sheet names; each sheet is
+    given out once and then dropped, so the rows do not stay in memory. A pickled copy (the
+    pipeline sends its results to a second process) is empty.
+    """
+
+    _files: dict[Path, tuple[tuple[int, int], list[str], dict[str, RawRows]]] = field(default_factory=dict)
+
+    def __reduce__(self):
+        """Pickled as an empty collection: the rows stay in the process that read them."""
+        return (ParsedSheets, ())
+
+    def keep(self, path: Path, names: list[str], sheets: dict[str, RawRows]) -> None:
+        """Keep the worksheet names and rows of the workbook at ``path`` (as it is now)."""
+        self._files[path.resolve()] = (file_stamp(path), list(names), dict(sheets))
+
+    def _current(self, path: Path) -> tuple[list[str], dict[str, RawRows]] | None:
+        """Names and rows kept for ``path`` if the file is still the one they were read from."""
+        key = path.resolve()
+        kept = self._files.get(key)
+        if kept is None or kept[0] != file_stamp(path):
+            self._files.pop(key, None)
+            return None
+        return kept[1], kept[2]
+
+    def names(self, path: Path) -> list[str] | None:
+        """The worksheet names of ``path``; None when not kept."""
+        current = self._current(path)
+        return list(current[0]) if current is not None else None
+
+    def take(self, path: Path, sheet: str) -> RawRows | None:
+        """The rows of ``sheet`` of ``path``, given out once; None when not kept."""
+        current = self._current(path)
+        return current[1].pop(sheet, None) if current is not None else None
+
+
 @dataclass
 class Workbooks:
     """The workbooks opened during one run, each opened once (several forms share a workbook).
 
     Belongs to one run (e.g. one :class:`sdtm.context.MappingContext`); nothing is shared
-    between runs.
+    between runs. ``parsed``: sheets an earlier step of the run has already read (used first).
     """
 
+    parsed: ParsedSheets | None = None
     _open: dict[Path, CalamineWorkbook] = field(default_factory=dict)
 
     def get(self, path: Path) -> CalamineWorkbook:
@@ -68,6 +117,16 @@ class Workbooks:
         if path not in self._open:
             self._open[path] = CalamineWorkbook.from_path(str(path))
         return self._open[path]
+
+    def sheet_names(self, path: Path) -> list[str]:
+        """:func:`worksheet_names` of the workbook at ``path``."""
+        names = self.parsed.names(path) if self.parsed is not None else None
+        return names if names is not None else worksheet_names(self.get(path))
+
+    def sheet_rows(self, path: Path, sheet: str) -> RawRows:
+        """:func:`read_sheet_rows` of a sheet of the workbook at ``path``."""
+        rows = self.parsed.take(path, sheet) if self.parsed is not None else None
+        return rows if rows is not None else read_sheet_rows(self.get(path), sheet)
 
 
 def sheet_source(relative: str, sheet: str) -> str:
@@ -124,13 +183,12 @@ def read_sheet_rows(book: CalamineWorkbook, sheet: str) -> RawRows:
 
 def _read_xlsx_rows(path: Path, sheet: str | None, workbooks: Workbooks) -> RawRows | None:
     """Header and records of a sheet (the first when ``sheet`` is None); None if there is no such sheet."""
-    book = workbooks.get(path)
-    names = worksheet_names(book)
+    names = workbooks.sheet_names(path)
     if sheet is None and names:
         sheet = names[0]
     if sheet not in names:
         return None
-    return read_sheet_rows(book, sheet)
+    return workbooks.sheet_rows(path, sheet)
 
 
 def _read_csv_rows(path: Path, relative: str, issues: IssueLog) -> tuple[RawRows, bool]:
@@ -145,15 +203,45 @@ def _read_csv_rows(path: Path, relative: str, issues: IssueLog) -> tuple[RawRows
                    "file is not valid UTF-8; none of its rows are mapped")
         text = raw.decode("utf-8", errors="replace")
         valid = False
+    table = parse_csv_table(text) if valid else None
+    if table is None:
+        table = parse_csv_records(text)
+    if table is None:
+        return RawRows([], np.empty((0, 0), dtype=object), np.empty(0, dtype="int64")), valid
+    header = [h.strip() for h in table[0]]
+    values = table[1:]
+    values[values == ""] = None
+    return RawRows(header, values, np.arange(2, len(values) + 2, dtype="int64")), valid
+
+
+def parse_csv_records(text: str) -> np.ndarray | None:
+    """The records of CSV text (header first) read by the ``csv`` module, as a 2-D object array
+    as wide as the header: shorter records padded with None, longer ones cut; None for no record."""
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records:
-        return RawRows([], np.empty((0, 0), dtype=object), np.empty(0, dtype="int64")), valid
-    header = [h.strip() for h in records[0]]
-    width = len(header)
-    body = [r if len(r) == width else (r[:width] + [None] * (width - len(r))) for r in records[1:]]
-    values = np.array(body, dtype=object).reshape(len(body), width)
-    values[values == ""] = None
-    return RawRows(header, values, np.arange(2, len(body) + 2, dtype="int64")), valid
+        return None
+    width = len(records[0])
+    rows = [r if len(r) == width else (r[:width] + [None] * (width - len(r))) for r in records]
+    return np.array(rows, dtype=object).reshape(len(rows), width)
+
+
+def parse_csv_table(text: str) -> np.ndarray | None:
+    """:func:`parse_csv_records` by pandas' C parser (several times faster), or None when that
+    parser could read the text otherwise than the ``csv`` module.
+
+    Both read the same dialect (comma, double quotes doubled inside quotes, nothing trimmed);
+    the C parser pads short records with "" (which the readers make missing like the padding
+    None). It is not used, and None returned, for text with a carriage return, NUL, leading
+    BOM or blank first line, and when it fails: a record longer than the header, an
+    unterminated quote, no record at all.
+    """
+    if not text or text[0] in "\n\ufeff" or "\r" in text or "\x00" in text:
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), header=None, dtype=object, na_filter=False, skip_blank_lines=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    return frame.to_numpy(dtype=object)
 
 
 def _frame(content: RawRows, relative: str, site: str) -> pd.DataFrame:
@@ -208,7 +296,8 @@ def read_form(
                 reason = "file is not valid UTF-8" if not valid else f"missing column(s) {', '.join(missing)}"
                 rejected.append(frame[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=reason))
                 continue
-            frames.append(frame[SOURCE_COLUMNS + [c for c in header if c in known]])
+            kept = SOURCE_COLUMNS + [c for c in header if c in known]
+            frames.append(frame if frame.columns.is_unique and list(frame.columns) == kept else frame[kept])
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SOURCE_COLUMNS + list(columns))
     for column in list(columns) + list(optional):
         if column not in data.columns:

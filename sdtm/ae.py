@@ -31,16 +31,17 @@ import pandas as pd
 
 from sdtm.coding import code_events, compute_text
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     first_not_null,
     map_coded,
     map_date,
+    read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import reset_rows
 from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
@@ -154,7 +155,7 @@ def create_suppae(ae: pd.DataFrame) -> pd.DataFrame:
 
 def map_ae(ctx: MappingContext) -> list[DomainResult]:
     """Map the adverse events form to AE and SUPPAE."""
-    raw = add_subject_keys(ctx.form(FORM).data, ctx)
+    raw = read_keyed_rows(ctx, FORM)
     raw, duplicates = reject_duplicate_rows(raw, ctx)
     raw, unknown = reject_unknown_subjects(raw, ctx)
     ae = build_ae(raw, ctx)
@@ -162,6 +163,6 @@ def map_ae(ctx: MappingContext) -> list[DomainResult]:
     ae = finalise_domain(ae, ctx, domain="AE", seq_order=["AEDECOD", "AESTDTC", "_SPIDN", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"AESTDTC": "AESTDY", "AEENDTC": "AEENDY"}, epoch_from="AESTDTC")
     supp = create_suppae(ae)
-    ae = order_variables(ae.drop(columns=[*PER_DRUG, "AEIRFL", "_SPIDN"]), ctx, "AE").reset_index(drop=True)
+    ae = reset_rows(order_variables(ae.drop(columns=[*PER_DRUG, "AEIRFL", "_SPIDN"]), ctx, "AE"))
     rejected = pd.concat([duplicates, unknown], ignore_index=True)
     return [DomainResult("AE", ae, rejected=rejected, excluded=after_cutoff), DomainResult("SUPPAE", supp)]

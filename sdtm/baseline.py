@@ -15,6 +15,7 @@ import pandas as pd
 
 from sdtm.common import compute_distinct, is_filled
 from sdtm.dates import dtc_date
+from sdtm.frames import add_columns
 
 
 def derive_var_lobxfl(
@@ -32,7 +33,7 @@ def derive_var_lobxfl(
     ``USUBJID``, ``RFXSTDTC`` in ``dm``. Ties on the same day: the record that comes last in the
     input (the later one as collected) is flagged.
     """
-    exposure = dtc_date(dataset["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]))
+    exposure = dataset["USUBJID"].map(pd.Series(dtc_date(dm["RFXSTDTC"]).to_numpy(), index=dm["USUBJID"].to_numpy()))
     dates = dtc_date(dataset[dtc_var])
     result = dataset[result_var]
     has_result = result.notna() & compute_distinct(result, is_filled).astype(bool)
@@ -45,4 +46,4 @@ def derive_var_lobxfl(
     if not candidates.empty:
         last = candidates.sort_values(list(by_vars) + ["_date", "_pos"], kind="mergesort").groupby(list(by_vars), dropna=False).tail(1)
         flag[last["_pos"].to_numpy()] = "Y"
-    return dataset.assign(**{new_var: flag})
+    return add_columns(dataset, **{new_var: flag})

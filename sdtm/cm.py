@@ -29,16 +29,17 @@ import pandas as pd
 from sdtm.ae import DUPLICATE_IGNORED, END_REFERENCE, derive_vars_enrtpt, reject_duplicate_rows
 from sdtm.coding import code_medications, compute_keys, compute_text
 from sdtm.common import (
-    add_subject_keys,
     compute_distinct,
     finalise_domain,
     map_coded,
     map_date,
     numeric_text,
+    read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
+from sdtm.frames import reset_rows
 from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
@@ -82,7 +83,7 @@ def read_therapies(ctx: MappingContext, *, codelist: str, report: bool) -> tuple
     forms, rejected = [], []
     for form, spec in THERAPY_FORMS.items():
         timing, type_col = spec[0], spec[1]
-        raw = add_subject_keys(ctx.form(form).data, ctx)
+        raw = read_keyed_rows(ctx, form)
         if report:
             raw, duplicates = reject_duplicate_rows(raw, ctx)
             raw, unknown = reject_unknown_subjects(raw, ctx)
@@ -175,7 +176,7 @@ def create_relrec_cmae(cm: pd.DataFrame, ae: pd.DataFrame | None, ctx: MappingCo
 
 def map_cm(ctx: MappingContext) -> list[DomainResult]:
     """Map con-meds and systemic prior/subsequent anticancer therapy to CM (+ SUPPCM, RELREC_CMAE)."""
-    raw = add_subject_keys(ctx.form("con_meds").data, ctx)
+    raw = read_keyed_rows(ctx, "con_meds")
     raw, duplicates = reject_duplicate_rows(raw, ctx)
     raw, unknown = reject_unknown_subjects(raw, ctx)
     general = build_general(raw, ctx)
@@ -188,7 +189,7 @@ def map_cm(ctx: MappingContext) -> list[DomainResult]:
     supp = create_supp(cm, rdomain="CM", qualifiers=[SETTING], idvar="CMSEQ")
     ae = ctx.results["AE"].data if "AE" in ctx.results else None
     relrec = create_relrec_cmae(cm, ae, ctx)
-    cm = order_variables(cm.drop(columns=["TRTINTNT", "_AENO"]), ctx, "CM").reset_index(drop=True)
+    cm = reset_rows(order_variables(cm.drop(columns=["TRTINTNT", "_AENO"]), ctx, "CM"))
     rejected = _frames([duplicates, unknown, therapy_rejected])
     return [DomainResult("CM", cm, rejected=rejected, excluded=after_cutoff), DomainResult("SUPPCM", supp),
             DomainResult("RELREC_CMAE", relrec)]

@@ -25,7 +25,8 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from sdtm.context import MappingContext
-from sdtm.dates import compute_dtc, compute_dy
+from sdtm.dates import compute_dtc, compute_dy_of_dates, dtc_date
+from sdtm.frames import add_columns, compute_duplicated, filter_rows
 from sdtm.identifiers import compute_usubjid, derive_var_seq
 from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
@@ -90,7 +91,20 @@ def add_subject_keys(frame: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
     pair_number = pd.Series(numbers[pairs % width], dtype=object)
     subjid = (pair_site + "-" + pair_number).to_numpy(dtype=object)[codes]
     usubjid = compute_usubjid(ctx.studyid, pair_site, pair_number).to_numpy(dtype=object)[codes]
-    return frame.assign(STUDYID=ctx.studyid, SITEID=sites[site_codes], SUBJID=subjid, USUBJID=usubjid)
+    return add_columns(frame, STUDYID=ctx.studyid, SITEID=sites[site_codes], SUBJID=subjid, USUBJID=usubjid)
+
+
+def read_keyed_rows(ctx: MappingContext, form: str) -> pd.DataFrame:
+    """The rows of raw form ``form`` with their subject keys (:func:`add_subject_keys`).
+
+    Several mappers read the same form (DM reads the dosing, visit and AE forms for its
+    reference dates, then EX, SV and AE map them), so the keys are added once per run; each
+    call gets a new frame over the same columns (add or replace columns freely, never write
+    into them).
+    """
+    if form not in ctx._keyed:
+        ctx._keyed[form] = add_subject_keys(ctx.form(form).data, ctx)
+    return ctx._keyed[form].copy(deep=False)
 
 
 def reject_unknown_subjects(frame: pd.DataFrame, ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -101,7 +115,7 @@ def reject_unknown_subjects(frame: pd.DataFrame, ctx: MappingContext) -> tuple[p
         ctx.issues.add_rows(bad, column="SUBJID", check="SUBJ001", severity="ERROR",
                             message="subject is not in the demographics form; row not mapped")
     rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="subject not in demographics")
-    return frame[known], rejected
+    return filter_rows(frame, known), rejected
 
 
 def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
@@ -156,7 +170,7 @@ def map_date_unreported(frame: pd.DataFrame, column: str, ctx: MappingContext) -
 
 def earliest_possible(dtc: pd.Series) -> pd.Series:
     """Earliest calendar date an ISO 8601 (possibly partial) value can mean (once per distinct value)."""
-    codes, uniques = pd.factorize(dtc.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(dtc.astype(object, copy=False), use_na_sentinel=True)
     text = pd.Series(list(uniques) + [None], dtype=object)
     parts = text.str.extract(r"^(?P<y>\d{4})(?:-(?P<m>\d{2}))?(?:-(?P<d>\d{2}))?")
     iso = parts["y"] + "-" + parts["m"].fillna("01") + "-" + parts["d"].fillna("01")
@@ -173,12 +187,12 @@ def split_after_cutoff(frame: pd.DataFrame, dtc: pd.Series, ctx: MappingContext)
     """
     after = earliest_possible(dtc) > pd.Timestamp(ctx.cutoff)
     excluded = frame.loc[after, ["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=f"after data cut-off {ctx.cutoff.isoformat()}")
-    return frame[~after.to_numpy()], excluded
+    return filter_rows(frame, ~after.to_numpy()), excluded
 
 
 def split_duplicates(frame: pd.DataFrame, columns: Sequence[str], ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reject rows that repeat an earlier row on ``columns`` (check DUP001)."""
-    duplicated = frame.duplicated(subset=list(columns), keep="first")
+    duplicated = pd.Series(compute_duplicated(frame, list(columns)), index=frame.index)
     bad = frame[duplicated]
     if not bad.empty:
         repeated = frame[frame.duplicated(subset=list(columns), keep=False)]
@@ -187,7 +201,7 @@ def split_duplicates(frame: pd.DataFrame, columns: Sequence[str], ctx: MappingCo
             ctx.issues.add(file, int(row), None, None, "DUP001", "WARNING",
                            f"exact duplicate of row {first}; not mapped")
     rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON="duplicate record")
-    return frame[~duplicated], rejected
+    return filter_rows(frame, ~duplicated), rejected
 
 
 def read_subject_rows(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -195,7 +209,7 @@ def read_subject_rows(ctx: MappingContext, form: str) -> tuple[pd.DataFrame, lis
     subjects not in demographics (check SUBJ001) and exact duplicates of an earlier row (check
     DUP001), as ``[unknown, duplicates]`` rejection frames."""
     raw = ctx.form(form).data
-    rows, unknown = reject_unknown_subjects(add_subject_keys(raw, ctx), ctx)
+    rows, unknown = reject_unknown_subjects(read_keyed_rows(ctx, form), ctx)
     rows, duplicates = split_duplicates(rows, [c for c in raw.columns if c != "SOURCE_ROW"], ctx)
     return rows, [unknown, duplicates]
 
@@ -214,12 +228,13 @@ def finalise_domain(
     ``dy`` maps each --DTC variable to its --DY variable; ``epoch_from`` names the --DTC that
     decides EPOCH (from the SE domain when it has been mapped).
     """
-    data = data.assign(STUDYID=ctx.studyid, DOMAIN=domain)
+    data = add_columns(data, STUDYID=ctx.studyid, DOMAIN=domain)
     data = derive_var_seq(data, new_var=f"{domain}SEQ", order=list(seq_order))
     if dy:
-        reference = data["USUBJID"].map(ctx.domain("DM").set_index("USUBJID")["RFSTDTC"])
+        dm = ctx.domain("DM")
+        reference = data["USUBJID"].map(pd.Series(dtc_date(dm["RFSTDTC"]).to_numpy(), index=dm["USUBJID"].to_numpy()))
         for dtc_var, dy_var in dy.items():
-            data[dy_var] = compute_dy(data[dtc_var], reference)
+            data[dy_var] = compute_dy_of_dates(dtc_date(data[dtc_var]), reference)
     if epoch_from and "SE" in ctx.results:
         data = derive_var_epoch(data, ctx.domain("SE"), dtc_var=epoch_from)
     return data

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from edc.issues import IssueLog
-from edc.readers import REJECTED_COLUMNS, RawForm, Workbooks, read_form
+from edc.readers import REJECTED_COLUMNS, ParsedSheets, RawForm, Workbooks, read_form
 from sdtm.mapping import MappingSpec
 from specs.model import Study
 
@@ -59,8 +59,16 @@ class MappingContext:
     cutoff: dt.date
     issues: IssueLog = field(default_factory=IssueLog)
     results: dict[str, DomainResult] = field(default_factory=dict)
+    raw_sheets: ParsedSheets | None = None
+    """Workbook sheets the rawdata stage has already read (``edc.inventory.inventory(keep=...)``), used instead of parsing them again."""
     _forms: dict[str, RawForm] = field(default_factory=dict)
+    _keyed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Raw forms with their subject keys (``sdtm.common.read_keyed_rows``), keyed once per run."""
     _workbooks: Workbooks = field(default_factory=Workbooks)
+
+    def __post_init__(self) -> None:
+        if self.raw_sheets is not None and self._workbooks.parsed is None:
+            self._workbooks.parsed = self.raw_sheets
 
     def form(self, name: str) -> RawForm:
         """The rows of raw form ``name`` from all sites (read once, then cached; each workbook opened once)."""

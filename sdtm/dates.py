@@ -131,11 +131,43 @@ def compute_complete_iso(texts: np.ndarray) -> np.ndarray:
     return complete
 
 
+def compute_slashed_iso(texts: np.ndarray, slash_order: str) -> np.ndarray:
+    """ISO dates of the normalised texts that are possible slashed dates written with two-digit
+    day and month (``15/03/2022``) in the site's order (``DMY``/``MDY``), vectorised; None for
+    the others, which :func:`parse_dtc` reads and decides (one-digit parts, impossible dates).
+
+    The same result as :func:`parse_dtc` for those texts: the characters are rearranged to
+    ``YYYY-MM-DD`` and the calendar checked by ``pandas.to_datetime``.
+
+    >>> compute_slashed_iso(np.array(["15/03/2022", "31/02/2022", "5/3/2022", None], dtype=object), "DMY").tolist()
+    ['2022-03-15', None, None, None]
+    """
+    lengths = np.fromiter((len(t) if t is not None else 0 for t in texts), dtype=np.int64, count=len(texts))
+    iso = np.full(len(texts), None, dtype=object)
+    rows = np.flatnonzero(lengths == 10)
+    if not len(rows):
+        return iso
+    chars = np.array(texts[rows], dtype="<U10").view(np.uint32).reshape(len(rows), 10)
+    digit = np.array([c != "/" for c in "00/00/0000"])
+    shaped = np.where(digit, (chars >= ord("0")) & (chars <= ord("9")), chars == ord("/")).all(axis=1)
+    day, month = ((0, 1), (3, 4)) if slash_order == "DMY" else ((3, 4), (0, 1))
+    rearranged = chars[shaped][:, [6, 7, 8, 9, 2, *month, 5, *day]]
+    rearranged[:, [4, 7]] = ord("-")
+    candidates = rows[shaped]
+    text = rearranged.copy().view("<U10").ravel().astype(object)
+    valid = pd.to_datetime(pd.Series(text, dtype=object), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    iso[candidates[valid]] = text[valid]
+    return iso
+
+
 def _compute_dtc_unique(values: np.ndarray, slash_order: str | None) -> tuple[np.ndarray, np.ndarray]:
     """ISO text (object) and invalid flags (bool) of distinct, non-missing raw values."""
     texts = np.fromiter(map(_normalise, values), dtype=object, count=len(values))
     blank = np.equal(texts, None)
     dtc = np.where(compute_complete_iso(texts), texts, None)
+    if slash_order is not None:
+        slashed = compute_slashed_iso(texts, slash_order)
+        dtc = np.where(np.equal(slashed, None), dtc, slashed)
     invalid = np.zeros(len(texts), dtype=bool)
     rest = np.flatnonzero(pd.isna(dtc) & ~blank)
     for position, (text, bad) in zip(rest, (parse_dtc(texts[i], slash_order) for i in rest)):
@@ -156,7 +188,7 @@ def compute_dtc(values: pd.Series, *, slash_order: str | None = None) -> tuple[p
     """
     if slash_order not in (None, "DMY", "MDY"):
         raise ValueError(f"slash_order must be 'DMY', 'MDY' or None, not {slash_order!r}")
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(values.astype(object, copy=False), use_na_sentinel=True)
     dtc, invalid = _compute_dtc_unique(np.asarray(uniques, dtype=object), slash_order)
     dtc = np.append(dtc, None).astype(object)  # position -1: missing raw value
     invalid = np.append(invalid, False)
@@ -168,7 +200,7 @@ def dtc_date(dtc: pd.Series) -> pd.Series:
 
     Each distinct value is converted once.
     """
-    codes, uniques = pd.factorize(dtc.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(dtc.astype(object, copy=False), use_na_sentinel=True)
     heads = [v[:10] if isinstance(v, str) and _COMPLETE_DATE.match(v) else None for v in uniques]
     dates = pd.to_datetime(pd.Series(heads + [None], dtype=object), format="%Y-%m-%d", errors="coerce")
     return pd.Series(dates.to_numpy()[codes], index=dtc.index, name=dtc.name)
@@ -183,5 +215,15 @@ def compute_dy(dtc: pd.Series, reference: pd.Series) -> pd.Series:
     >>> compute_dy(pd.Series(["2022-03-15", "2022-03-14", "2022-03"]), pd.Series(["2022-03-15"] * 3)).tolist()
     [1, -1, <NA>]
     """
-    days = (dtc_date(dtc) - dtc_date(reference)).dt.days
+    return compute_dy_of_dates(dtc_date(dtc), dtc_date(reference))
+
+
+def compute_dy_of_dates(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """:func:`compute_dy` of calendar dates (datetime64; NaT when partial or missing), e.g. a
+    subject's reference date looked up once per subject instead of read from text on every row.
+
+    >>> compute_dy_of_dates(pd.Series(pd.to_datetime(["2022-03-15", None])), pd.Series(pd.to_datetime(["2022-03-14"] * 2))).tolist()
+    [2, <NA>]
+    """
+    days = (dates - reference).dt.days
     return (days + (days >= 0).astype(int)).astype("Int64")

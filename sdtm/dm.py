@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sdtm.common import add_subject_keys, map_coded, map_date, map_date_unreported
+from sdtm.common import map_coded, map_date, map_date_unreported, read_keyed_rows
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dates import dtc_date
+from sdtm.frames import add_columns, reset_rows
 
 SCREEN_FAILURE = "SCREEN FAILURE"
 
@@ -31,7 +32,7 @@ SCREEN_FAILURE = "SCREEN FAILURE"
 def _dates_by_subject(frame: pd.DataFrame, dtc: pd.Series, *, how: str) -> pd.DataFrame:
     """Per USUBJID the earliest/latest complete date with the raw row that gave it."""
     dates = dtc_date(dtc)
-    work = frame.assign(_date=dates.to_numpy()).dropna(subset=["_date"])
+    work = add_columns(frame, _date=dates.to_numpy()).dropna(subset=["_date"])
     ascending = how == "min"
     work = work.sort_values(["USUBJID", "_date", "SOURCE_ROW"], ascending=[True, ascending, True], kind="mergesort")
     return work.drop_duplicates("USUBJID")[["USUBJID", "_date", "SOURCE_FILE", "SOURCE_ROW"]]
@@ -44,8 +45,8 @@ def _cutoff_date(ctx: MappingContext) -> pd.Timestamp:
 def _dose_dates(ctx: MappingContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """First and last dose per subject (either drug), on or before the cut-off."""
     cutoff = _cutoff_date(ctx)
-    anl = add_subject_keys(ctx.form("dosing_anlotinib").data, ctx)
-    ben = add_subject_keys(ctx.form("dosing_benmelstobart").data, ctx)
+    anl = read_keyed_rows(ctx, "dosing_anlotinib")
+    ben = read_keyed_rows(ctx, "dosing_benmelstobart")
     given = map_coded(ben, "EXOCCUR", "NY", ctx) == "Y"
     ben = ben[given.to_numpy()]
     anl_start = dtc_date(map_date(anl, "EXSTDAT", ctx))
@@ -78,7 +79,7 @@ def _latest_activity(ctx: MappingContext, cutoff: pd.Timestamp) -> pd.Series:
     """Latest complete date per USUBJID, on or before the cut-off, of any recorded study activity."""
     frames = []
     for form, columns in ACTIVITY_DATES:
-        rows = add_subject_keys(ctx.form(form).data, ctx)
+        rows = read_keyed_rows(ctx, form)
         for column in columns:
             dates = dtc_date(map_date_unreported(rows, column, ctx))
             frames.append(pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "_date": dates.to_numpy()}))
@@ -98,7 +99,7 @@ def derive_age_check(dm: pd.DataFrame, ctx: MappingContext) -> None:
 
 def map_dm(ctx: MappingContext) -> DomainResult:
     """Map the demographics form (plus reference dates from other forms) to DM."""
-    raw = add_subject_keys(ctx.form("demographics").data, ctx)
+    raw = read_keyed_rows(ctx, "demographics")
     cutoff = _cutoff_date(ctx)
     dm = raw[["SOURCE_FILE", "SOURCE_ROW", "STUDYID", "USUBJID", "SUBJID", "SITEID"]].copy()
     dm["BRTHDTC"] = map_date(raw, "BRTHDAT", ctx)
@@ -109,17 +110,17 @@ def map_dm(ctx: MappingContext) -> DomainResult:
     dm["ETHNIC"] = map_coded(raw, "ETHNIC", "ETHNIC", ctx)
     dm["COUNTRY"] = ctx.study.country
 
-    consent = add_subject_keys(ctx.form("informed_consent").data, ctx)
+    consent = read_keyed_rows(ctx, "informed_consent")
     first_consent = _dates_by_subject(consent, map_date(consent, "DSSTDAT", ctx), how="min")
     first_dose, last_dose = _dose_dates(ctx)
-    follow = add_subject_keys(ctx.form("survival_followup").data, ctx)
+    follow = read_keyed_rows(ctx, "survival_followup")
     death_dtc = map_date(follow, "DTHDAT", ctx)
     deaths = _dates_by_subject(follow, death_dtc.where(dtc_date(death_dtc) <= cutoff), how="min")
     contacts = _dates_by_subject(follow, map_date(follow, "SFDAT", ctx).where(dtc_date(map_date(follow, "SFDAT", ctx)) <= cutoff), how="max")
-    eos = add_subject_keys(ctx.form("end_of_study").data, ctx)
+    eos = read_keyed_rows(ctx, "end_of_study")
     eos_dtc = map_date(eos, "EOSDAT", ctx)
     eos_dates = _dates_by_subject(eos, eos_dtc.where(dtc_date(eos_dtc) <= cutoff), how="max")
-    eos_reason = eos.assign(_reason=map_coded(eos, "EOSREAS", "NCOMPLT", ctx)).drop_duplicates("USUBJID").set_index("USUBJID")["_reason"]
+    eos_reason = add_columns(eos, _reason=map_coded(eos, "EOSREAS", "NCOMPLT", ctx)).drop_duplicates("USUBJID").set_index("USUBJID")["_reason"]
 
     index = dm.set_index("USUBJID").index
     lookup = {name: frame.set_index("USUBJID")["_date"].reindex(index)
@@ -150,4 +151,4 @@ def map_dm(ctx: MappingContext) -> DomainResult:
     used = pd.concat([frame[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=f"DM.{variable}")
                       for frame, variable in ((first_consent, "RFICDTC"), (first_dose, "RFXSTDTC"), (last_dose, "RFXENDTC"),
                                               (deaths, "DTHDTC"), (contacts, "RFPENDTC"), (eos_dates, "RFPENDTC"))], ignore_index=True)
-    return DomainResult("DM", dm.reset_index(drop=True), used=used)
+    return DomainResult("DM", reset_rows(dm), used=used)

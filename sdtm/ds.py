@@ -26,9 +26,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     map_date,
+    read_keyed_rows,
     read_subject_rows,
     split_after_cutoff,
 )
@@ -84,7 +84,7 @@ def create_deaths(ctx: MappingContext, end_of_study: pd.DataFrame) -> tuple[pd.D
 
     Returns the new records and the death rows (with their ISO death date) for the date check.
     """
-    rows = add_subject_keys(ctx.form("survival_followup").data, ctx)
+    rows = read_keyed_rows(ctx, "survival_followup")
     rows = rows[rows["USUBJID"].isin(ctx.domain("DM")["USUBJID"]) & rows["DTHDAT"].notna()]
     rows = rows.assign(_DTHDTC=map_date(rows, "DTHDAT", ctx)).sort_values(["USUBJID", "_DTHDTC"], kind="mergesort")
     deaths = rows.drop_duplicates("USUBJID")

@@ -44,6 +44,7 @@ from sdtm.common import (
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
+from sdtm.frames import add_columns
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
@@ -98,7 +99,7 @@ def create_anlotinib(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFra
     """One EX record per anlotinib dosing period (see the module docstring)."""
     treatment = _treatment(ctx, 0)
     rows, rejected = read_subject_rows(ctx, ANLOTINIB_FORM)
-    rows = rows.assign(EXSTDTC=map_date(rows, "EXSTDAT", ctx), EXENDTC=map_date(rows, "EXENDAT", ctx))
+    rows = add_columns(rows, EXSTDTC=map_date(rows, "EXSTDAT", ctx), EXENDTC=map_date(rows, "EXENDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["EXSTDTC"], ctx)
     adjusted = map_coded_unique(rows, "EXADJ", "NY", ctx) == "Y"
     interrupted = map_coded_unique(rows, "EXINTRPT", "NY", ctx) == "Y"
@@ -124,7 +125,7 @@ def create_benmelstobart(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.Dat
     excluded = [not_given[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=reason.to_numpy())]
     rows = rows[given.to_numpy()]
     date = map_date(rows, "EXDAT", ctx)
-    rows, late = split_after_cutoff(rows.assign(_DATE=date), date, ctx)
+    rows, late = split_after_cutoff(add_columns(rows, _DATE=date), date, ctx)
     excluded.append(late)
     start = compute_datetime(rows, "_DATE", "EXSTTIM", ctx)
     missing_time = rows["EXSTTIM"].isna() & rows["_DATE"].notna()
@@ -146,7 +147,7 @@ def map_ex(ctx: MappingContext) -> list[DomainResult]:
     anl, anl_rejected, anl_excluded = create_anlotinib(ctx)
     ben, ben_rejected, ben_excluded = create_benmelstobart(ctx)
     data = pd.concat([anl, ben], ignore_index=True)
-    keyed = data.assign(_EXTRT=data["EXTRT"])
+    keyed = add_columns(data, _EXTRT=data["EXTRT"])
     data["EXDOSFRM"] = map_coded_unique(keyed, "_EXTRT", "EXDOSFRM", ctx)
     data["EXDOSFRQ"] = map_coded_unique(keyed, "_EXTRT", "EXDOSFRQ", ctx)
     data = finalise_domain(data, ctx, domain="EX", seq_order=["EXSTDTC", "EXTRT"],

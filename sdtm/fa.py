@@ -33,6 +33,7 @@ import pandas as pd
 from sdtm.coding import compute_keys, compute_text
 from sdtm.common import add_subject_keys, finalise_domain, map_coded
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import reset_rows
 from sdtm.dates import compute_dtc
 from sdtm.lb import order_variables
 from sdtm.mh import PRIMARY_DIAGNOSIS, compute_primary_diagnosis, read_disease_history
@@ -143,5 +144,5 @@ def map_fa(ctx: MappingContext) -> list[DomainResult]:
     fa["FATEST"] = fa["FATESTCD"].map({code: tests.decode(code) for code in fa["FATESTCD"].unique()})
     fa = finalise_domain(fa, ctx, domain="FA", seq_order=["FATESTCD", "FAOBJ", "FALOC", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"FADTC": "FADY"}, epoch_from="FADTC")
-    fa = order_variables(fa.drop(columns=["_ROW"]), ctx, "FA").reset_index(drop=True)
+    fa = reset_rows(order_variables(fa.drop(columns=["_ROW"]), ctx, "FA"))
     return [DomainResult("FA", fa), DomainResult("RELREC_FA", create_relrec_fa(fa, ctx.studyid))]

@@ -22,13 +22,14 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     map_date,
+    read_keyed_rows,
     read_subject_rows,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
+from sdtm.frames import add_columns
 from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 
 FORM = "eligibility"
@@ -37,8 +38,8 @@ VISIT_FORM = "visit_dates"
 
 def derive_var_iedtc(rows: pd.DataFrame, ctx: MappingContext) -> tuple[pd.Series, pd.DataFrame]:
     """IEDTC: the subject's visit date (visit-date form) of the row's VISIT; and the rows used."""
-    visits = add_subject_keys(ctx.form(VISIT_FORM).data, ctx)
-    visits = visits.assign(_DTC=map_date(visits, "VISDAT", ctx)).dropna(subset=["_DTC"])
+    visits = read_keyed_rows(ctx, VISIT_FORM)
+    visits = add_columns(visits, _DTC=map_date(visits, "VISDAT", ctx)).dropna(subset=["_DTC"])
     visits = visits.sort_values(["USUBJID", "VISIT", "_DTC"], kind="mergesort").drop_duplicates(["USUBJID", "VISIT"])
     matched = rows[["USUBJID", "VISIT"]].merge(visits[["USUBJID", "VISIT", "_DTC", "SOURCE_FILE", "SOURCE_ROW"]],
                                                on=["USUBJID", "VISIT"], how="left")

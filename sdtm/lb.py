@@ -34,6 +34,8 @@ Data-issue checks raised here (besides SUBJ001, DATE001, DUP001, MAP001 of sdtm.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -41,6 +43,7 @@ from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import map_coded, map_date, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
+from sdtm.frames import add_columns, drop_columns, expand_rows, reset_rows, select_columns
 from sdtm.identifiers import compute_seq
 from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
@@ -63,7 +66,7 @@ def compute_visitnum(visit: pd.Series) -> pd.Series:
 def map_coded_unique(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
     """:func:`sdtm.common.map_coded` computed once per distinct raw value (same values, same MAP001 issues)."""
     mapping = ctx.mapping.value_maps[value_map]
-    codes, uniques = pd.factorize(frame[column].astype(object).where(frame[column].notna(), None))
+    codes, uniques = pd.factorize(frame[column].astype(object, copy=False))  # every kind of missing value: code -1
     keys = pd.Series(uniques, dtype=object).map(normalise_text)
     values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
     known = (keys.isna() | keys.isin(list(mapping))).to_numpy(dtype=bool)
@@ -82,15 +85,16 @@ def derive_vars_timing(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str,
     them, but once per distinct (USUBJID, date) before the wide-to-long step (a findings form
     has many results per row and many rows per visit day).
     """
-    pairs = rows[["USUBJID", dtc_var]].drop_duplicates().reset_index(drop=True)
+    pairs, at = expand_rows(rows, ["USUBJID", dtc_var])
     dm = ctx.domain("DM").set_index("USUBJID")
     pairs[dy_var] = compute_dy(pairs[dtc_var], pairs["USUBJID"].map(dm["RFSTDTC"]))
     pairs["EPOCH"] = derive_var_epoch(pairs, ctx.domain("SE"), dtc_var=dtc_var)["EPOCH"] if "SE" in ctx.results else None
     exposure = dtc_date(pairs["USUBJID"].map(dm["RFXSTDTC"]))
     pairs["_PRE"] = (dtc_date(pairs[dtc_var]) <= exposure).fillna(False).astype(bool)
-    timed = rows.drop(columns=[c for c in (dy_var, "EPOCH", "_PRE") if c in rows.columns]).merge(
-        pairs, on=["USUBJID", dtc_var], how="left")
-    return timed.assign(VISIT=timed["VISITNAME"], VISITNUM=compute_visitnum(timed["VISIT"]))
+    derived = reset_rows(pairs[[dy_var, "EPOCH", "_PRE"]].take(at))
+    timed = reset_rows(drop_columns(rows, [c for c in (dy_var, "EPOCH", "_PRE") if c in rows.columns]))
+    timed = add_columns(timed, **{column: derived[column] for column in derived.columns})
+    return add_columns(timed, VISIT=timed["VISITNAME"], VISITNUM=compute_visitnum(timed["VISIT"]))
 
 
 def compute_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Series, by_vars: list[str], dtc_var: str,
@@ -109,10 +113,10 @@ def compute_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Se
     return flags
 
 
-def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str) -> pd.DataFrame:
-    """Spec variables in spec order, then provenance and helper columns."""
-    names = [n for n in ctx.study.sdtm.dataset(domain).variable_names if n in data.columns]
-    return data[names + [c for c in data.columns if c not in names]]
+def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str, *, drop: Sequence[str] = ()) -> pd.DataFrame:
+    """Spec variables in spec order, then provenance and helper columns; ``drop``: columns left out."""
+    names = [n for n in ctx.study.sdtm.dataset(domain).variable_names if n in data.columns and n not in drop]
+    return select_columns(data, names + [c for c in data.columns if c not in names and c not in drop])
 
 
 def _reasons(frame: pd.DataFrame, reason: str) -> pd.DataFrame:
@@ -126,17 +130,22 @@ def _analytes(ctx: MappingContext, form: str) -> list[str]:
 
 
 def create_long_results(rows: pd.DataFrame, *, id_vars: list[str], value_vars: list[str], var_name: str,
-                        value_name: str) -> tuple[pd.DataFrame, np.ndarray]:
+                        value_name: str, positions: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Wide findings rows -> one row per result cell (wide to long), and which rows have no result.
 
     The records of ``DataFrame.melt`` without its empty cells (the readers make blank cells
     missing), in the same order (column by column), built from the filled cells only; the
-    second value flags the rows without any filled ``value_vars`` cell.
+    second value flags the rows without any filled ``value_vars`` cell. ``positions``: the
+    rows to use (default all; e.g. one form's rows of a frame holding several forms), the
+    flags are theirs.
     """
-    values = rows[value_vars].to_numpy(dtype=object)
+    at = np.arange(len(rows)) if positions is None else positions
+    values = np.empty((len(at), len(value_vars)), dtype=object)
+    for number, name in enumerate(value_vars):
+        values[:, number] = rows[name].to_numpy(dtype=object)[at]
     filled = pd.notna(values)
     column, row = np.nonzero(filled.T)
-    long = rows[id_vars].iloc[row].reset_index(drop=True)
+    long = reset_rows(select_columns(rows, id_vars).take(at[row]))
     long[var_name] = np.asarray(value_vars, dtype=object)[column]
     long[value_name] = values[row, column]
     return long, ~filled.any(axis=1)
@@ -156,20 +165,23 @@ def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFram
             continue
         rows, (bad, dups) = read_subject_rows(ctx, form)
         rejected += [bad, dups]
-        prepared.append(rows.assign(_FORM=form))
+        prepared.append(add_columns(rows, _FORM=form))
     if not prepared:
         return pd.DataFrame(columns=RECORD_COLUMNS), rejected, excluded
     rows = pd.concat(prepared, ignore_index=True)
-    rows = rows.assign(LBDTC=map_date(rows, "LBDAT", ctx))
+    rows = add_columns(rows, LBDTC=map_date(rows, "LBDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["LBDTC"], ctx)
     excluded.append(late)
     rows = derive_vars_timing(rows, ctx, dtc_var="LBDTC", dy_var="LBDY")
     longs = []
-    for form, part in rows.groupby("_FORM", sort=False):
-        long, empty = create_long_results(part, id_vars=[c for c in RECORD_COLUMNS if c not in ("ANALYTE", "LBORRES")],
-                                          value_vars=_analytes(ctx, form), var_name="ANALYTE", value_name="LBORRES")
-        excluded.append(_reasons(part[empty], "no laboratory result recorded on the row"))
-        longs.append(long[RECORD_COLUMNS])
+    form_codes, forms = pd.factorize(rows["_FORM"])
+    for code, form in enumerate(forms):
+        part = np.flatnonzero(form_codes == code)
+        long, empty = create_long_results(rows, id_vars=[c for c in RECORD_COLUMNS if c not in ("ANALYTE", "LBORRES")],
+                                          value_vars=_analytes(ctx, form), var_name="ANALYTE", value_name="LBORRES",
+                                          positions=part)
+        excluded.append(_reasons(rows.take(part[empty]), "no laboratory result recorded on the row"))
+        longs.append(select_columns(long, RECORD_COLUMNS))
     return pd.concat(longs, ignore_index=True), rejected, excluded
 
 
@@ -241,8 +253,8 @@ def derive_vars_std_numeric(data: pd.DataFrame, numeric: pd.Series, ctx: Mapping
     data["LBSTRESC"] = format_number(stresn).where(~text_result, copied).where(numeric, data["LBSTRESC"])
     data["LBSTNRLO"] = compute_converted(low, factor).where(numeric)
     data["LBSTNRHI"] = compute_converted(high, factor).where(numeric)
-    nrind = np.select([value < low, value > high, value.notna() & (low.notna() | high.notna())], ["LOW", "HIGH", "NORMAL"],
-                      default=None)
+    category = np.select([value < low, value > high, value.notna() & (low.notna() | high.notna())], [0, 1, 2], default=3)
+    nrind = np.array(["LOW", "HIGH", "NORMAL", None], dtype=object)[category]
     data["LBNRIND"] = pd.Series(nrind, index=data.index, dtype=object).where(numeric, data["LBNRIND"])
     return data
 
@@ -297,7 +309,7 @@ def map_lb(ctx: MappingContext) -> DomainResult:
     data["_RANGE_FILE"] = _take(ranges["SOURCE_FILE"], positions)
     data["_RANGE_ROW"] = _take(ranges["SOURCE_ROW"], positions)
     helpers = ["ANALYTE", "SEX", "LOW", "HIGH", "FACTOR", "STDUNIT", "TYPE", "SITEID", "_PRE"]
-    return DomainResult("LB", order_variables(data[[c for c in data.columns if c not in helpers]], ctx, "LB"),
+    return DomainResult("LB", order_variables(data, ctx, "LB", drop=helpers),
                         rejected=_concat(rejected + [range_rejected]), excluded=_concat(excluded), used=used)
 
 

@@ -20,14 +20,15 @@ import pandas as pd
 from sdtm.ae import DUPLICATE_IGNORED, derive_vars_enrtpt, reject_duplicate_rows
 from sdtm.coding import code_events, compute_keys, compute_text
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     map_coded,
     map_date,
+    read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
+from sdtm.frames import reset_rows
 from sdtm.lb import order_variables
 
 GENERAL = "GENERAL"
@@ -46,7 +47,7 @@ def read_disease_history(ctx: MappingContext, *, report: bool) -> tuple[pd.DataF
     With ``report`` (the MH mapper) the data issues are raised and the rejections returned; without
     it (FA) the same rows are dropped silently, so each issue is reported and accounted for once.
     """
-    raw = add_subject_keys(ctx.form("disease_history").data, ctx)
+    raw = read_keyed_rows(ctx, "disease_history")
     if report:
         raw, duplicates = reject_duplicate_rows(raw, ctx)
         raw, unknown = reject_unknown_subjects(raw, ctx)
@@ -94,13 +95,13 @@ def build_primary_diagnosis(raw: pd.DataFrame, ctx: MappingContext) -> pd.DataFr
 
 def map_mh(ctx: MappingContext) -> DomainResult:
     """Map the medical history and disease history forms to MH."""
-    raw = add_subject_keys(ctx.form("medical_history").data, ctx)
+    raw = read_keyed_rows(ctx, "medical_history")
     raw, duplicates = reject_duplicate_rows(raw, ctx)
     raw, unknown = reject_unknown_subjects(raw, ctx)
     history, history_rejected = read_disease_history(ctx, report=True)
     mh = pd.concat([build_primary_diagnosis(history, ctx), build_general(raw, ctx)], ignore_index=True)
     mh, after_cutoff = split_after_cutoff(mh, mh["MHSTDTC"], ctx)
     mh = finalise_domain(mh, ctx, domain="MH", seq_order=["MHCAT", "MHTERM", "MHSTDTC", "SOURCE_FILE", "SOURCE_ROW"])
-    mh = order_variables(mh, ctx, "MH").reset_index(drop=True)
+    mh = reset_rows(order_variables(mh, ctx, "MH"))
     rejected = pd.concat([duplicates, unknown, history_rejected], ignore_index=True)
     return DomainResult("MH", mh, rejected=rejected, excluded=after_cutoff)

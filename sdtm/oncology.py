@@ -41,12 +41,14 @@ from sdtm.common import (
     add_subject_keys,
     map_coded,
     map_date,
+    read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
     split_duplicates,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
 from sdtm.dates import dtc_date
+from sdtm.frames import add_columns, filter_rows, reset_rows, select_columns
 from sdtm.mapping import normalise_text
 from sdtm.visits import compute_unscheduled_series, compute_visitnum, planned_visit_names
 
@@ -108,7 +110,7 @@ def quiet(ctx: MappingContext) -> MappingContext:
     are reported whichever mapper reads it first.
     """
     return _QuietContext(study=ctx.study, mapping=ctx.mapping, raw=ctx.raw, cutoff=ctx.cutoff, issues=IssueLog(),
-                         results=ctx.results, _forms=ctx._forms, loud=ctx)
+                         results=ctx.results, _forms=ctx._forms, _keyed=ctx._keyed, loud=ctx)
 
 
 def map_unique(values: pd.Series, function) -> pd.Series:
@@ -160,7 +162,7 @@ def derive_vars_visit(frame: pd.DataFrame, ctx: MappingContext, *, dtc_var: str,
     """Add VISITNUM/VISIT from the raw visit code (raw code kept in ``_VISITCD``); VIS001 when unknown."""
     codes = frame["VISIT"].astype(object)
     visits = compute_visitnum(codes, frame[dtc_var], frame["USUBJID"], names=planned_visit_names(ctx.study), reference=reference)
-    out = frame.assign(_VISITCD=normalise(codes).to_numpy(),
+    out = add_columns(frame, _VISITCD=normalise(codes).to_numpy(),
                        VISITNUM=visits["VISITNUM"].to_numpy(), VISIT=visits["VISIT"].to_numpy())
     unknown = out["VISITNUM"].isna() & out["_VISITCD"].notna()
     if unknown.any():
@@ -179,7 +181,7 @@ def split_conflicts(frame: pd.DataFrame, keys: Sequence[str], ctx: MappingContex
         ctx.issues.add_rows(bad, column=None, check="ONC001", severity="ERROR",
                             message=f"second record for the same {what} at this assessment, with other values; not mapped (the first is kept)")
     rejected = bad[["SOURCE_FILE", "SOURCE_ROW"]].assign(REASON=f"second record for the same {what} at one assessment")
-    return frame[~repeated], rejected
+    return filter_rows(frame, ~repeated), rejected
 
 
 def prepare_form(ctx: MappingContext, form: str, *, keys: Sequence[str] = (), what: str = "record",
@@ -194,20 +196,20 @@ def prepare_form(ctx: MappingContext, form: str, *, keys: Sequence[str] = (), wh
     """
     raw = ctx.form(form).data
     raw_columns = [c for c in raw.columns if c not in ("SOURCE_FILE", "SOURCE_ROW", "SITEFOLDER")]
-    frame = add_subject_keys(raw, ctx)
+    frame = read_keyed_rows(ctx, form)
     frame, unknown = reject_unknown_subjects(frame, ctx)
     frame, duplicates = split_duplicates(frame, raw_columns, ctx)
-    frame = frame.assign(_DTC=map_date(frame, DATE_COLUMN[form], ctx).to_numpy())
+    frame = add_columns(frame, _DTC=map_date(frame, DATE_COLUMN[form], ctx).to_numpy())
     frame, after = split_after_cutoff(frame, frame["_DTC"], ctx)
-    frame = frame.assign(_DATE=dtc_date(frame["_DTC"]).to_numpy())
+    frame = add_columns(frame, _DATE=dtc_date(frame["_DTC"]).to_numpy())
     frame = derive_vars_visit(frame, ctx, dtc_var="_DTC", reference=reference)
     normalised = {f"_K{i}": normalise(frame[k]).to_numpy() for i, k in enumerate(keys)}
-    frame = frame.assign(**normalised)
+    frame = add_columns(frame, **normalised)
     frame, conflicts = split_conflicts(frame, ["USUBJID", "_VISITCD", *normalised], ctx, what=what)
     frame = frame.drop(columns=list(normalised))
     frame["_LNKGRP"] = map_unique(frame["_VISITCD"], lambda v: f"{v}{LINK_SUFFIX}").to_numpy()
     rejected = pd.concat([r for r in (unknown, duplicates, conflicts) if not r.empty] or [empty_rejections()], ignore_index=True)
-    return Prepared(frame.reset_index(drop=True), rejected, after)
+    return Prepared(reset_rows(frame), rejected, after)
 
 
 def assign_lesion_ids(frame: pd.DataFrame, lesion: LesionForm) -> pd.Series:
@@ -227,14 +229,14 @@ def assign_lesion_ids(frame: pd.DataFrame, lesion: LesionForm) -> pd.Series:
 
 def sort_by_subject(data: pd.DataFrame, seq_var: str) -> pd.DataFrame:
     """Records in USUBJID, --SEQ order (the order --SEQ was assigned in), index reset."""
-    return data.sort_values(["USUBJID", seq_var], kind="mergesort").reset_index(drop=True)
+    return reset_rows(data.sort_values(["USUBJID", seq_var], kind="mergesort"))
 
 
 def order_like_spec(data: pd.DataFrame, ctx: MappingContext, domain: str) -> pd.DataFrame:
     """Columns in the spec's variable order, then provenance and helper columns."""
     names = ctx.study.sdtm.dataset(domain).variable_names if ctx.study.sdtm is not None else ()
     first = [n for n in names if n in data.columns]
-    return data[first + [c for c in data.columns if c not in first]]
+    return select_columns(data, first + [c for c in data.columns if c not in first])
 
 
 RELREC_COLUMNS = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "RELTYPE", "RELID"]
@@ -266,7 +268,7 @@ def map_relrec_oncology(ctx: MappingContext) -> DomainResult:
 def prepare_lesions(ctx: MappingContext, lesion: LesionForm, reference: pd.DataFrame | None) -> Prepared:
     """A target or non-target lesion form prepared, with the lesion id in ``_LNKID``."""
     prepared = prepare_form(ctx, lesion.form, keys=[lesion.id_column], what=f"{lesion.role.lower()} lesion", reference=reference)
-    data = prepared.data.assign(_LNKID=assign_lesion_ids(prepared.data, lesion).to_numpy())
+    data = add_columns(prepared.data, _LNKID=assign_lesion_ids(prepared.data, lesion).to_numpy())
     return Prepared(data, prepared.rejected, prepared.excluded)
 
 
@@ -294,8 +296,8 @@ def prepare_new_lesions(ctx: MappingContext, reference: pd.DataFrame | None) -> 
     ], ignore_index=True)
     rejected = pd.concat([prepared.rejected, data.loc[unreadable, ["SOURCE_FILE", "SOURCE_ROW"]].assign(
         REASON="new-lesion answer not in value map NY")], ignore_index=True)
-    reported = data[answer.eq("Y").to_numpy()].reset_index(drop=True)
-    reported = reported.assign(_LNKID=assign_lesion_ids(reported, NEW).to_numpy())
+    reported = reset_rows(data[answer.eq("Y").to_numpy()])
+    reported = add_columns(reported, _LNKID=assign_lesion_ids(reported, NEW).to_numpy())
     return Prepared(reported, rejected, excluded)
 
 

@@ -20,6 +20,7 @@ from sdtm.cm import SETTING, read_therapies
 from sdtm.coding import code_procedures, compute_text
 from sdtm.common import finalise_domain, map_coded, map_date, split_after_cutoff
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import reset_rows
 from sdtm.lb import order_variables
 from sdtm.suppqual import create_supp
 
@@ -46,5 +47,5 @@ def map_pr(ctx: MappingContext) -> list[DomainResult]:
     pr = finalise_domain(pr, ctx, domain="PR", seq_order=["PRCAT", "PRTRT", "PRSTDTC", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"PRSTDTC": "PRSTDY", "PRENDTC": "PRENDY"}, epoch_from="PRSTDTC")
     supp = create_supp(pr, rdomain="PR", qualifiers=[SETTING], idvar="PRSEQ")
-    pr = order_variables(pr.drop(columns=["TRTINTNT"]), ctx, "PR").reset_index(drop=True)
+    pr = reset_rows(order_variables(pr.drop(columns=["TRTINTNT"]), ctx, "PR"))
     return [DomainResult("PR", pr, excluded=after_cutoff), DomainResult("SUPPPR", supp)]

@@ -38,6 +38,7 @@ import pandas as pd
 from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import finalise_domain, map_coded, numeric_text
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import add_columns
 from sdtm.oncology import (
     EVALUATOR,
     Prepared,
@@ -151,7 +152,7 @@ def derive_rs(responses: Prepared, new_lesions: pd.DataFrame, ctx: MappingContex
     ecog = prepare_form(ctx, "ecog", keys=["RECPOS"], what="ECOG record")
     parts = [derive_response_records(rows, test, order, ctx) for order, test in enumerate(RESPONSE_TESTS)]
     parts.append(derive_ecog_records(ecog.data, ctx))
-    rs = pd.concat([p for p in parts if not p.empty] or parts[-1:], ignore_index=True).assign(RSEVAL=EVALUATOR)
+    rs = add_columns(pd.concat([p for p in parts if not p.empty] or parts[-1:], ignore_index=True), RSEVAL=EVALUATOR)
     rs["RSSTRESN"] = pd.to_numeric(rs["RSSTRESN"], errors="coerce") if "RSSTRESN" in rs else np.nan
     rs = finalise_domain(rs, ctx, domain="RS", seq_order=["VISITNUM", "RSDTC", "_ORDER"], dy={"RSDTC": "RSDY"},
                          epoch_from="RSDTC")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import add_subject_keys, map_coded, map_date
+from sdtm.common import map_coded, map_date, read_keyed_rows
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
 from sdtm.identifiers import derive_var_seq
@@ -32,7 +32,7 @@ def _iso(dates: pd.Series) -> pd.Series:
 
 def maintenance_start(ctx: MappingContext) -> pd.Series:
     """First maintenance-phase anlotinib period start per USUBJID, on or before the cut-off."""
-    diary = add_subject_keys(ctx.form("dosing_anlotinib").data, ctx)
+    diary = read_keyed_rows(ctx, "dosing_anlotinib")
     phase = map_coded(diary, "EXPHASE", "EXPHASE", ctx)
     start = dtc_date(map_date(diary, "EXSTDAT", ctx))
     chosen = diary.assign(_date=start.to_numpy())[(phase == "MAINTENANCE").to_numpy() & (start <= pd.Timestamp(ctx.cutoff)).to_numpy()]
@@ -41,7 +41,7 @@ def maintenance_start(ctx: MappingContext) -> pd.Series:
 
 def treatment_ended(ctx: MappingContext, drugs: int) -> pd.Series:
     """USUBJIDs (index, True) with an end-of-treatment record for every drug on or before the cut-off."""
-    eot = add_subject_keys(ctx.form("end_of_treatment").data, ctx)
+    eot = read_keyed_rows(ctx, "end_of_treatment")
     dates = dtc_date(map_date(eot, "EOTDAT", ctx))
     done = eot[(dates <= pd.Timestamp(ctx.cutoff)).to_numpy()]
     counts = done.groupby("USUBJID")["EOTDRUG"].nunique()

@@ -24,8 +24,9 @@ import pandas as pd
 
 from sdtm.ae import reject_duplicate_rows
 from sdtm.coding import compute_keys
-from sdtm.common import add_subject_keys, finalise_domain, map_coded, numeric_text, reject_unknown_subjects
+from sdtm.common import finalise_domain, map_coded, numeric_text, read_keyed_rows, reject_unknown_subjects
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import reset_rows
 from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 from sdtm.tr import compute_number_text
@@ -76,11 +77,11 @@ def build_su(raw: pd.DataFrame, ctx: MappingContext) -> pd.DataFrame:
 
 def map_su(ctx: MappingContext) -> list[DomainResult]:
     """Map the substance use form to SU and SUPPSU."""
-    raw = add_subject_keys(ctx.form("substance_use").data, ctx)
+    raw = read_keyed_rows(ctx, "substance_use")
     raw, duplicates = reject_duplicate_rows(raw, ctx)
     raw, unknown = reject_unknown_subjects(raw, ctx)
     su = build_su(raw, ctx)
     su = finalise_domain(su, ctx, domain="SU", seq_order=["SUTRT", "SOURCE_FILE", "SOURCE_ROW"])
     supp = create_supp(su, rdomain="SU", qualifiers=[PACK_YEARS], idvar="SUSEQ")
-    su = order_variables(su.drop(columns=["PACKYRS"]), ctx, "SU").reset_index(drop=True)
+    su = reset_rows(order_variables(su.drop(columns=["PACKYRS"]), ctx, "SU"))
     return [DomainResult("SU", su, rejected=pd.concat([duplicates, unknown], ignore_index=True)), DomainResult("SUPPSU", supp)]

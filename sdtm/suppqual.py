@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from sdtm.common import compute_distinct, is_filled
+from sdtm.frames import reset_rows, select_columns
 from sdtm.identifiers import compute_sort_codes
 
 SUPP_COLUMNS = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL"]
@@ -64,4 +65,4 @@ def create_supp(dataset: pd.DataFrame, *, rdomain: str, qualifiers: Sequence[Qua
     supp = pd.concat([_qualifier_records(dataset, qualifier, position, rdomain=rdomain, idvar=idvar, idvarval=idvarval)
                       for position, qualifier in enumerate(qualifiers)], ignore_index=True)
     order = np.lexsort([supp["_order"], compute_sort_codes(supp["_id"]), compute_sort_codes(supp["USUBJID"])])
-    return supp[SUPP_COLUMNS].take(order).reset_index(drop=True)
+    return reset_rows(select_columns(supp, SUPP_COLUMNS).take(order))

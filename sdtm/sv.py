@@ -14,14 +14,15 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.common import (
-    add_subject_keys,
     finalise_domain,
     map_date,
     map_date_unreported,
+    read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
+from sdtm.frames import add_columns, reset_rows
 from sdtm.visits import compute_visitnum, planned_visit_names
 
 SOURCES = (("visit_dates", "VISDAT"), ("tumour_response", "RSDAT"), ("survival_followup", "SFDAT"))
@@ -31,19 +32,19 @@ def map_sv(ctx: MappingContext) -> DomainResult:
     """Subject visits from the visit-date, tumour-response and survival follow-up forms."""
     frames, rejected, excluded = [], [], []
     for form, date_column in SOURCES:
-        rows = add_subject_keys(ctx.form(form).data, ctx)
+        rows = read_keyed_rows(ctx, form)
         rows, bad = reject_unknown_subjects(rows, ctx) if form == "visit_dates" else (rows[rows["USUBJID"].isin(ctx.domain("DM")["USUBJID"])], None)
         if bad is not None:
             rejected.append(bad)
         dtc = map_date(rows, date_column, ctx) if form == "visit_dates" else map_date_unreported(rows, date_column, ctx)
-        rows = rows.assign(SVSTDTC=dtc.to_numpy(), _FORM=form)
+        rows = add_columns(rows, SVSTDTC=dtc.to_numpy(), _FORM=form)
         rows, after = split_after_cutoff(rows, rows["SVSTDTC"], ctx)
         if form == "visit_dates":
             excluded.append(after)
         frames.append(rows)
     visits = pd.concat(frames, ignore_index=True)
     numbers = compute_visitnum(visits["VISIT"], visits["SVSTDTC"], visits["USUBJID"], names=planned_visit_names(ctx.study))
-    visits = visits.assign(VISITNUM=numbers["VISITNUM"].to_numpy(), VISIT=numbers["VISIT"].to_numpy())
+    visits = add_columns(visits, VISITNUM=numbers["VISITNUM"].to_numpy(), VISIT=numbers["VISIT"].to_numpy())
     visits = visits[visits["VISITNUM"].notna()]
     visits = visits.sort_values(["USUBJID", "VISITNUM", "SVSTDTC", "_FORM"], kind="mergesort")
     primary = visits.drop_duplicates(["USUBJID", "VISITNUM"])
@@ -57,6 +58,6 @@ def map_sv(ctx: MappingContext) -> DomainResult:
     sv["SVUPDES"] = None
     sv = finalise_domain(sv, ctx, domain="SV", seq_order=["VISITNUM"], dy={"SVSTDTC": "SVSTDY", "SVENDTC": "SVENDY"})
     keep = ["SOURCE_FILE", "SOURCE_ROW", "STUDYID", "DOMAIN", "USUBJID", "VISITNUM", "VISIT", "SVSTDTC", "SVENDTC", "SVSTDY", "SVENDY"]
-    return DomainResult("SV", sv[keep].drop_duplicates(["USUBJID", "VISITNUM"]).reset_index(drop=True),
+    return DomainResult("SV", reset_rows(sv[keep].drop_duplicates(["USUBJID", "VISITNUM"])),
                         rejected=pd.concat(rejected, ignore_index=True) if rejected else empty_rejections(),
                         excluded=pd.concat(excluded, ignore_index=True), used=used)

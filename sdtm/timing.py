@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm.dates import compute_dy, dtc_date
+from sdtm.frames import add_columns, expand_rows
 
 
 def derive_var_dy(dataset: pd.DataFrame, dm: pd.DataFrame, *, dtc_var: str, new_var: str) -> pd.DataFrame:
@@ -19,7 +20,7 @@ def derive_var_dy(dataset: pd.DataFrame, dm: pd.DataFrame, *, dtc_var: str, new_
     Required columns: ``USUBJID`` and ``dtc_var`` in ``dataset``; ``USUBJID``, ``RFSTDTC`` in ``dm``.
     """
     reference = dataset["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
-    return dataset.assign(**{new_var: compute_dy(dataset[dtc_var], reference)})
+    return add_columns(dataset, **{new_var: compute_dy(dataset[dtc_var], reference)})
 
 
 def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, new_var: str = "EPOCH") -> pd.DataFrame:
@@ -29,8 +30,9 @@ def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, n
     ``SEENDTC``, ``EPOCH`` in ``se``. A record whose date is partial, missing, or outside every
     element gets no EPOCH (SDTMIG: EPOCH is null when it cannot be determined).
     """
-    records = pd.DataFrame({"USUBJID": dataset["USUBJID"].to_numpy(), "_date": dtc_date(dataset[dtc_var]).to_numpy(),
-                            "_row": np.arange(len(dataset))})
+    dated = pd.DataFrame({"USUBJID": dataset["USUBJID"].to_numpy(), "_date": dtc_date(dataset[dtc_var]).to_numpy()})
+    records, at = expand_rows(dated, ["USUBJID", "_date"])  # the epoch of each distinct subject and date
+    records["_row"] = np.arange(len(records))
     elements = pd.DataFrame({"USUBJID": se["USUBJID"].to_numpy(), "_start": dtc_date(se["SESTDTC"]).to_numpy(),
                              "_end": dtc_date(se["SEENDTC"]).to_numpy(), "_epoch": se["EPOCH"].to_numpy()})
     elements["_last"] = elements.groupby("USUBJID")["_start"].transform("max") == elements["_start"]
@@ -38,6 +40,6 @@ def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, n
     before_end = pairs["_end"].isna() | (pairs["_date"] < pairs["_end"]) | (pairs["_last"] & (pairs["_date"] == pairs["_end"]))
     hits = pairs[(pairs["_date"] >= pairs["_start"]) & before_end].sort_values(["_row", "_start"], kind="mergesort")
     first = hits.drop_duplicates("_row")
-    epoch = np.full(len(dataset), None, dtype=object)
+    epoch = np.full(len(records), None, dtype=object)
     epoch[first["_row"].to_numpy()] = first["_epoch"].to_numpy()
-    return dataset.assign(**{new_var: epoch})
+    return add_columns(dataset, **{new_var: epoch[at]})

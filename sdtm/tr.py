@@ -27,6 +27,7 @@ import pandas as pd
 from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import finalise_domain, map_coded, numeric_text
 from sdtm.context import DomainResult, MappingContext
+from sdtm.frames import add_columns
 from sdtm.oncology import (
     EVALUATOR,
     TumourForms,
@@ -140,7 +141,7 @@ def derive_tr(forms: TumourForms, ctx: MappingContext) -> DomainResult:
     target, nontarget, new = forms.target, forms.nontarget, forms.new
     parts = [derive_target_results(target.data, ctx), derive_nontarget_results(nontarget.data, ctx),
              derive_new_results(new.data, ctx)]
-    tr = pd.concat([p for p in parts if not p.empty] or [parts[0]], ignore_index=True).assign(TREVAL=EVALUATOR)
+    tr = add_columns(pd.concat([p for p in parts if not p.empty] or [parts[0]], ignore_index=True), TREVAL=EVALUATOR)
     tr = finalise_domain(tr, ctx, domain="TR", seq_order=["VISITNUM", "TRDTC", "TRLNKID", "TRTESTCD"],
                          dy={"TRDTC": "TRDY"}, epoch_from="TRDTC")
     tr = derive_var_lobxfl(tr, ctx.domain("DM"), by_vars=["USUBJID", "TRLNKID", "TRTESTCD"], dtc_var="TRDTC",

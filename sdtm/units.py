@@ -132,6 +132,6 @@ def format_number(values: pd.Series) -> pd.Series:
 
 def numeric_unique(values: pd.Series) -> pd.Series:
     """Numbers from raw text like :func:`sdtm.common.numeric_text`, parsed once per distinct text."""
-    codes, uniques = pd.factorize(values.astype(object).where(values.notna(), None))
+    codes, uniques = pd.factorize(values.astype(object, copy=False))  # every kind of missing value: code -1
     numbers = np.append(pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(dtype="float64"), np.nan)
     return pd.Series(numbers[codes], index=values.index, dtype="float64")

@@ -137,6 +137,18 @@ def compute_visitnum(
     return result
 
 
+def compute_code_prefix(codes: pd.Series) -> pd.Series:
+    """The series prefix of visit codes (the text before the first ``_``, ``""`` when there is
+    none), computed once per distinct code.
+
+    >>> compute_code_prefix(pd.Series(["TA_W006", "C01D01", "TA_W012"], index=[3, 4, 5])).tolist()
+    ['TA', '', 'TA']
+    """
+    distinct = pd.Series(pd.unique(codes.to_numpy()), dtype=object)
+    prefixes = distinct.str.extract(r"^([A-Z0-9]+)_", expand=False).fillna("")
+    return codes.map(dict(zip(distinct, prefixes)))
+
+
 def _scheduled_reference(reference: pd.DataFrame) -> pd.DataFrame:
     """Dated planned visits of the reference with their VISITNUM and series prefix."""
     reference = reference.drop_duplicates(["USUBJID", "VISIT", "DTC"])
@@ -144,7 +156,7 @@ def _scheduled_reference(reference: pd.DataFrame) -> pd.DataFrame:
     ref = pd.DataFrame({"USUBJID": reference["USUBJID"].to_numpy(), "_REFCODE": codes.to_numpy(),
                         "_REFNUM": _planned_numbers(codes).to_numpy(), "_REFDATE": dtc_date(reference["DTC"]).to_numpy()})
     ref = ref.dropna(subset=["_REFNUM", "_REFDATE"])
-    ref["_PREFIX"] = ref["_REFCODE"].str.extract(r"^([A-Z0-9]+)_", expand=False).fillna("")
+    ref["_PREFIX"] = compute_code_prefix(ref["_REFCODE"])
     return ref.drop_duplicates(["USUBJID", "_REFCODE", "_REFDATE"])
 
 

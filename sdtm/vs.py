@@ -23,6 +23,7 @@ import pandas as pd
 
 from sdtm.common import map_date, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
+from sdtm.frames import add_columns, reset_rows
 from sdtm.identifiers import compute_seq
 from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing, order_variables
 from sdtm.units import format_number, load_units, numeric_unique
@@ -34,7 +35,7 @@ def map_vs(ctx: MappingContext) -> DomainResult:
     """Map the vital-signs form to VS."""
     units = load_units(ctx.study.folder)
     rows, (unknown, dups) = read_subject_rows(ctx, FORM)
-    rows = rows.assign(VSDTC=map_date(rows, "VSDAT", ctx))
+    rows = add_columns(rows, VSDTC=map_date(rows, "VSDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["VSDTC"], ctx)
     rows = derive_vars_timing(rows, ctx, dtc_var="VSDTC", dy_var="VSDY")
     tests = units.vs_tests
@@ -42,7 +43,7 @@ def map_vs(ctx: MappingContext) -> DomainResult:
         rows, id_vars=["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "VISIT", "VISITNUM", "VSDTC", "VSDY", "EPOCH", "_PRE"],
         value_vars=list(tests["COLUMN"]), var_name="COLUMN", value_name="VSORRES")
     empty = rows[no_result]
-    data = data.merge(tests, on="COLUMN", how="left").reset_index(drop=True)
+    data = reset_rows(data.merge(tests, on="COLUMN", how="left"))
     value = numeric_unique(data["VSORRES"])
     bad = value.isna()
     if bad.any():

@@ -211,3 +211,75 @@ def test_compute_cell_texts_matches_cell_text_per_cell():
     expected = [[_cell_text(v) for v in row] for row in cells]
     assert compute_cell_texts(cells).tolist() == expected
     assert compute_cell_texts(cells[:, 2:]).tolist() == [r[2:] for r in expected]
+
+
+@pytest.mark.parametrize("text", [
+    "A,B,C\n1,2,3\n", "A,B,C\n1,2\n", "A,B,C\n\n1,2,3\n", 'A,B,C\n1,"x,y",3\n', 'A,B,C\n1,"x\ny",3\n', 'A,B,C\n1,b"c,3\n',
+    'A,B,C\n1,"b"c,3\n', 'A,B,C\n1,"b""c",3\n', 'A,B,C\n1, "b",3\n', 'A,B,C\n1,"",3\n', "A,B,C\n1,2,3", "A,B\n1,2,3\n",
+    "A,B,C\n  ,2,3\n", "A,B,C\n1,2,3\n\n\n", 'A,B,C\n1,2,"3\n', "A,B,C\nNA,null,nan\n", "A,B,C\n#1,2,3\n", "\ufeffA,B\n1,2\n",
+    "A,B\r\n1,2\r\n", "\nA,B\n1,2\n", 'A,B\n"a""\n', "A,B\n1\\,2,3\n", "A\n1\n\n2\n", "", "A,B\n",
+])
+def test_fast_csv_parser_reads_like_the_csv_module_or_declines(text):
+    import numpy as np
+
+    from edc.readers import parse_csv_records, parse_csv_table
+
+    expected = parse_csv_records(text)
+    table = parse_csv_table(text)
+    if table is None:
+        return
+    blank_to_none = np.vectorize(lambda v: None if v == "" else v, otypes=[object])
+    assert blank_to_none(table).tolist() == blank_to_none(expected).tolist()
+
+
+def _labs_workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "Haematology"
+    book.active.append(["SUBJID", "HGB"])
+    book.active.append(["001", 130])
+    book.create_sheet("Chemistry").append(["SUBJID", "ALT"])
+    book.save(path)
+    return path
+
+
+def test_sheets_read_by_the_inventory_are_handed_to_the_reader_once(tmp_path, monkeypatch):
+    import pickle
+
+    from edc import readers
+    from edc.inventory import inventory
+
+    (tmp_path / "site_01").mkdir()
+    _labs_workbook(tmp_path / "site_01" / "labs.xlsx")
+    parsed = readers.ParsedSheets()
+    assert [(f.path, f.records) for f in inventory(tmp_path, keep=parsed)] == [
+        ("site_01/labs.xlsx[Haematology]", 1), ("site_01/labs.xlsx[Chemistry]", 0)]
+    assert pickle.loads(pickle.dumps(parsed)).names(tmp_path / "site_01" / "labs.xlsx") is None  # not sent to other processes
+    opened = []
+    real = readers.CalamineWorkbook.from_path
+    monkeypatch.setattr(readers.CalamineWorkbook, "from_path", lambda path: opened.append(path) or real(path))
+    workbooks = readers.Workbooks(parsed=parsed)
+    first = read_form(tmp_path, "labs", columns=["SUBJID", "HGB"], issues=IssueLog(), sheet="Haematology", workbooks=workbooks)
+    assert not opened
+    assert first.data[["SOURCE_FILE", "SOURCE_ROW", "HGB"]].values.tolist() == [["site_01/labs.xlsx[Haematology]", 2, "130"]]
+    again = read_form(tmp_path, "labs", columns=["SUBJID", "HGB"], issues=IssueLog(), sheet="Haematology", workbooks=workbooks)
+    assert len(opened) == 1  # given out once: read from the file the second time
+    assert first.data.equals(again.data)
+
+
+def test_a_workbook_changed_since_the_inventory_is_read_again(tmp_path):
+    import os
+
+    from edc import readers
+    from edc.inventory import inventory
+
+    (tmp_path / "site_01").mkdir()
+    path = _labs_workbook(tmp_path / "site_01" / "labs.xlsx")
+    parsed = readers.ParsedSheets()
+    inventory(tmp_path, keep=parsed)
+    book = openpyxl.load_workbook(path)
+    book["Haematology"].append(["002", 140])
+    book.save(path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    form = read_form(tmp_path, "labs", columns=["SUBJID", "HGB"], issues=IssueLog(), sheet="Haematology",
+                     workbooks=readers.Workbooks(parsed=parsed))
+    assert form.data["HGB"].tolist() == ["130", "140"]

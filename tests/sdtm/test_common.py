@@ -64,3 +64,30 @@ def test_duplicates_name_the_first_row_even_with_blank_cells():
     kept, rejected = split_duplicates(frame, ["A", "B"], ctx)
     assert kept["SOURCE_ROW"].tolist() == [2, 3, 5] and rejected["SOURCE_ROW"].tolist() == [4]
     assert [i.message for i in ctx.issues.issues] == ["exact duplicate of row 2; not mapped"]
+
+
+def test_keyed_rows_are_computed_once_and_each_caller_gets_its_own_frame():
+    from sdtm.common import read_keyed_rows
+
+    raw = pd.DataFrame({"SITEID": ["01"], "SUBJID": ["001"]})
+    reads = []
+    ctx = _ctx({})
+    ctx._keyed = {}
+    ctx.form = lambda name: reads.append(name) or SimpleNamespace(data=raw)
+    first = read_keyed_rows(ctx, "ae")
+    first["USUBJID"] = "changed"
+    second = read_keyed_rows(ctx, "ae")
+    assert reads == ["ae"] and second["USUBJID"].tolist() == ["S-01-001"]
+    assert raw.columns.tolist() == ["SITEID", "SUBJID"]
+
+
+def test_mapping_context_reads_workbooks_through_the_sheets_handed_over():
+    import datetime as dt
+
+    from edc.readers import ParsedSheets
+    from sdtm.context import MappingContext
+
+    parsed = ParsedSheets()
+    ctx = MappingContext(None, None, None, dt.date(2024, 1, 1), raw_sheets=parsed)
+    assert ctx._workbooks.parsed is parsed
+    assert MappingContext(None, None, None, dt.date(2024, 1, 1))._workbooks.parsed is None

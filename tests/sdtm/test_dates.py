@@ -164,3 +164,26 @@ def test_many_calls_and_repeated_values_give_the_same_result():
     assert pd.concat([p[0] for p in parts]).tolist() == whole[0].tolist()
     assert pd.concat([p[1] for p in parts]).tolist() == whole[1].tolist()
     assert whole[0].iloc[:6].tolist() == ["2022-03-15", "2022-03-15", "2022-03-15", "2022-03", None, None]
+
+
+@pytest.mark.parametrize("order", ["DMY", "MDY"])
+def test_vectorised_slashed_dates_read_like_parse_dtc(order):
+    import numpy as np
+
+    from sdtm.dates import compute_slashed_iso, parse_dtc
+
+    texts = [f"{a:02d}/{b:02d}/{year}" for a in range(0, 34, 3) for b in range(0, 15) for year in (1500, 2022, 2024)]
+    texts += ["29/02/2024", "02/29/2024", "29/02/2023", "1/02/2022", "12-02-2022", "ab/cd/efgh", None]
+    found = compute_slashed_iso(np.array(texts, dtype=object), order)
+    assert any(value is not None for value in found)
+    for text, iso in zip(texts, found):
+        if iso is not None:
+            assert parse_dtc(text, order) == (iso, False)
+
+
+def test_study_day_of_dates_equals_study_day_of_text():
+    from sdtm.dates import compute_dy_of_dates
+
+    dtc = pd.Series(["2022-03-15", "2022-03-14", "2022-03", None])
+    reference = pd.Series(["2022-03-15", "2022-03-15", "2022-03-15", "2022-03-15"])
+    pd.testing.assert_series_equal(compute_dy_of_dates(dtc_date(dtc), dtc_date(reference)), compute_dy(dtc, reference))

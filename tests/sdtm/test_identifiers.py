@@ -45,3 +45,16 @@ def test_seq_matches_a_stable_sort_of_the_values_on_generated_data():
     ranked = data.sort_values(by_vars + order, kind="mergesort", na_position="last")
     expected = ranked.groupby(by_vars, sort=False, dropna=False).cumcount().add(1).reindex(data.index)
     assert derive_var_seq(data, new_var="SEQ", order=order, by_vars=by_vars)["SEQ"].tolist() == expected.tolist()
+
+
+def test_stable_order_is_a_lexsort_of_the_keys():
+    import numpy as np
+
+    from sdtm.identifiers import compute_stable_order
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 50, 400):
+        keys = [rng.integers(0, 5, size), rng.integers(0, 3, size), rng.integers(0, 7, size)]
+        assert compute_stable_order(keys).tolist() == np.lexsort(keys[::-1]).tolist()
+    wide = [rng.integers(0, 2**40, 100) for _ in range(2)]  # too wide to combine: sorted key by key
+    assert compute_stable_order(wide).tolist() == np.lexsort(wide[::-1]).tolist()
