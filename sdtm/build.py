@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ from sdtm.context import DomainResult, MappingContext
 from sdtm.reconcile import build_ledger, summarise
 from specs.conform import character_variables, conform_to_spec
 from specs.conformance import check_dataset
+from specs.csvtext import write_csv
 from specs.datasetjson import JsonContext, write_conformed_dataset_json
 from specs.errors import DatasetWriteError
 from specs.forked import run_side_by_side
@@ -93,38 +95,46 @@ def conform_domains(results: dict[str, DomainResult], spec: Standard) -> dict[st
     return frames
 
 
+def write_xpt_and_check(frames: dict[str, pd.DataFrame], spec: Standard, folder: Path, *, timestamp) -> pd.DataFrame:
+    """Write each conformed domain as XPT v5 and run the spec checks on it, both on one
+    factorization of its text columns (:class:`specs.values.FrameText`); return the findings."""
+    findings = []
+    for name, frame in frames.items():
+        dataset = spec.dataset(name)
+        texts = FrameText(frame, known_text=character_variables(dataset))
+        write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
+        found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
+        if not found.empty:
+            findings.append(found)
+    return pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDINGS_COLUMNS)
+
+
+def write_json(frames: dict[str, pd.DataFrame], spec: Standard, folder: Path, *, json_context: JsonContext) -> None:
+    """Write each conformed domain as Dataset-JSON 1.1."""
+    for name, frame in frames.items():
+        dataset = spec.dataset(name)
+        texts = FrameText(frame, known_text=character_variables(dataset))
+        write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
+
+
+def writes_in_parallel(frames: dict[str, pd.DataFrame]) -> bool:
+    """True from :data:`PARALLEL_WRITING_RECORDS` records in all."""
+    return sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
+
+
 def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path, *, json_context: JsonContext,
                   timestamp, parallel: bool | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings.
 
     Each domain is conformed to its spec once (:func:`conform_domains`). The XPT files are
-    written and the spec checks run here, sharing the factorized text columns
-    (:class:`specs.values.FrameText`); the Dataset-JSON files are written alongside in a forked
-    child when ``parallel`` (default: from :data:`PARALLEL_WRITING_RECORDS` records), else after.
-    The files and findings are the same either way.
+    written and the spec checks run here (:func:`write_xpt_and_check`); the Dataset-JSON files
+    (:func:`write_json`) are written alongside in a forked child when ``parallel`` (default:
+    :func:`writes_in_parallel`), else after. The files and findings are the same either way.
     """
     frames = conform_domains(results, spec)
-
-    def write_xpt_and_check() -> pd.DataFrame:
-        findings = []
-        for name, frame in frames.items():
-            dataset = spec.dataset(name)
-            texts = FrameText(frame, known_text=character_variables(dataset))
-            write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
-            found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
-            if not found.empty:
-                findings.append(found)
-        return pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=FINDINGS_COLUMNS)
-
-    def write_json() -> None:
-        for name, frame in frames.items():
-            dataset = spec.dataset(name)
-            texts = FrameText(frame, known_text=character_variables(dataset))
-            write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
-
-    if parallel is None:
-        parallel = sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
-    findings, _ = run_side_by_side(write_xpt_and_check, write_json, parallel=parallel)
+    findings, _ = run_side_by_side(partial(write_xpt_and_check, frames, spec, folder, timestamp=timestamp),
+                                   partial(write_json, frames, spec, folder, json_context=json_context),
+                                   parallel=writes_in_parallel(frames) if parallel is None else parallel)
     return frames, findings
 
 
@@ -137,3 +147,26 @@ def reconcile(ctx: MappingContext, inventory: Sequence) -> tuple[pd.DataFrame, p
     """The ledger and its per-file summary."""
     ledger = build_ledger(ctx.results, read_rejections(ctx))
     return ledger, summarise(ledger, raw_record_counts(inventory))
+
+
+def write_sdtm(ctx: MappingContext, inventory: Sequence, folder: Path, reports: Path, *, json_context: JsonContext,
+               timestamp) -> SdtmRun:
+    """Write the mapped domains (:func:`write_domains`' work) and the reconciliation ledger.
+
+    This process writes the XPT files, runs the spec checks, builds the ledger
+    (:func:`reconcile`) and writes it to ``reports/sdtm_reconciliation.csv``, while the
+    Dataset-JSON files are written in a forked child (from :data:`PARALLEL_WRITING_RECORDS`
+    records; else after).
+    """
+    frames = conform_domains(ctx.results, ctx.study.sdtm)
+
+    def write_xpt_check_and_reconcile() -> SdtmRun:
+        findings = write_xpt_and_check(frames, ctx.study.sdtm, folder, timestamp=timestamp)
+        ledger, summary = reconcile(ctx, inventory)
+        write_csv(ledger, reports / "sdtm_reconciliation.csv")
+        return SdtmRun(frames, ledger, summary, findings)
+
+    run, _ = run_side_by_side(write_xpt_check_and_reconcile,
+                              partial(write_json, frames, ctx.study.sdtm, folder, json_context=json_context),
+                              parallel=writes_in_parallel(frames))
+    return run

@@ -12,13 +12,13 @@ from functools import partial
 from pathlib import Path
 
 from edc.inventory import inventory, write_inventory
+from edc.readers import ParsedSheets
 from adam.build import build_adam
-from sdtm.build import publishable, reconcile, run_mappers, write_domains
+from sdtm.build import publishable, run_mappers, write_domains, write_sdtm
 from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
-from specs.csvtext import write_csv
 from specs.datasetjson import JsonContext
 from specs.define import DefineContext
 from specs.define.package import write_package_define
@@ -48,18 +48,24 @@ def describe_specs(context: RunContext) -> None:
 
 
 def inventory_raw(context: RunContext) -> None:
-    """List every raw export with its record count (``reports/raw_inventory.csv``)."""
+    """List every raw export with its record count (``reports/raw_inventory.csv``).
+
+    The workbook sheets read for counting are left in ``results["raw_sheets"]`` for the SDTM
+    readers (``MappingContext(raw_sheets=...)``), which then do not parse the workbooks again.
+    """
     raw = context.raw
     if not raw.is_dir():
         context.log.error(f"Raw data folder {raw} does not exist.")
         return
-    files = inventory(raw)
+    sheets = ParsedSheets()
+    files = inventory(raw, keep=sheets)
     if not files:
         context.log.error(f"Raw data folder {raw} holds no .csv or .xlsx export.")
         return
     write_inventory(files, context.work / "reports" / "raw_inventory.csv")
     sites = sorted({f.site for f in files})
     context.results["raw_files"] = files
+    context.results["raw_sheets"] = sheets
     context.log.note(
         f"Raw data: {len(files)} files from {len(sites)} site folder(s), {sum(f.records for f in files)} records."
     )
@@ -85,21 +91,20 @@ def build_sdtm(context: RunContext) -> None:
     except SpecError as exc:
         log.error(str(exc))
         return
-    ctx = MappingContext(study, mapping, context.raw, context.cutoff_date)
+    sheets = context.results.pop("raw_sheets", None)  # the workbooks the rawdata stage parsed, used once
+    ctx = MappingContext(study, mapping, context.raw, context.cutoff_date, raw_sheets=sheets)
     run_mappers(ctx, MAPPERS)
-    written, findings = write_domains(ctx.results, study.sdtm, context.work / "sdtm",
-                                      json_context=json_context(context, "SDTM"), timestamp=study.analysis.xpt_timestamp)
-    ledger, summary = reconcile(ctx, context.results.get("raw_files", []))
     reports = context.work / "reports"
+    run = write_sdtm(ctx, context.results.get("raw_files", []), context.work / "sdtm", reports,
+                     json_context=json_context(context, "SDTM"), timestamp=study.analysis.xpt_timestamp)
     ctx.issues.write_csv(reports / "data_issues.csv")
-    write_csv(ledger, reports / "sdtm_reconciliation.csv")
-    summary.to_csv(reports / "sdtm_reconciliation_summary.csv", index=False, lineterminator="\n")
-    findings.to_csv(reports / "sdtm_conformance.csv", index=False, lineterminator="\n")
-    context.results["sdtm"] = written
-    log.note("SDTM: " + ", ".join(f"{name} {len(frame)}" for name, frame in written.items()) + " records.")
+    run.summary.to_csv(reports / "sdtm_reconciliation_summary.csv", index=False, lineterminator="\n")
+    run.findings.to_csv(reports / "sdtm_conformance.csv", index=False, lineterminator="\n")
+    context.results["sdtm"] = run.datasets
+    log.note("SDTM: " + ", ".join(f"{name} {len(frame)}" for name, frame in run.datasets.items()) + " records.")
     _log_issues(context, ctx.issues, mapping.blocking_checks)
-    _log_reconciliation(context, summary)
-    _log_conformance(context, findings, "SDTM")
+    _log_reconciliation(context, run.summary)
+    _log_conformance(context, run.findings, "SDTM")
 
 
 def _log_issues(context: RunContext, issues, blocking: frozenset[str]) -> None:
