@@ -35,6 +35,7 @@ from sdtm.common import (
     first_not_null,
     map_coded,
     map_date,
+    order_variables,
     read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
@@ -42,7 +43,6 @@ from sdtm.common import (
 )
 from sdtm.context import DomainResult, MappingContext
 from sdtm.frames import reset_rows
-from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
 FORM = "adverse_events"

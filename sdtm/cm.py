@@ -34,13 +34,13 @@ from sdtm.common import (
     map_coded,
     map_date,
     numeric_text,
+    order_variables,
     read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
 from sdtm.frames import reset_rows
-from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 
 GENERAL = "GENERAL"

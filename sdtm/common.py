@@ -26,7 +26,7 @@ from pandas.api.types import infer_dtype
 
 from sdtm.context import MappingContext
 from sdtm.dates import compute_dtc, compute_dy_of_dates, dtc_date
-from sdtm.frames import add_columns, compute_duplicated, filter_rows
+from sdtm.frames import add_columns, compute_duplicated, filter_rows, select_columns
 from sdtm.identifiers import compute_usubjid, derive_var_seq
 from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
@@ -134,6 +134,21 @@ def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingCont
                             message=f"value is not in value map {value_map}; kept as written")
     return values.astype(object).where(values.notna(), None)
 
+
+
+def map_coded_unique(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
+    """:func:`sdtm.common.map_coded` computed once per distinct raw value (same values, same MAP001 issues)."""
+    mapping = ctx.mapping.value_maps[value_map]
+    codes, uniques = pd.factorize(frame[column].astype(object, copy=False))  # every kind of missing value: code -1
+    keys = pd.Series(uniques, dtype=object).map(normalise_text)
+    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
+    known = (keys.isna() | keys.isin(list(mapping))).to_numpy(dtype=bool)
+    bad = ~np.append(known, True)[codes]
+    if bad.any():
+        ctx.issues.add_rows(frame[bad], column=column, check="MAP001", severity="ERROR",
+                            message=f"value is not in value map {value_map}; kept as written")
+    result = pd.Series(np.append(values.to_numpy(dtype=object), None)[codes], index=frame.index, dtype=object)
+    return result.where(result.notna(), None)
 
 def compute_site_dtc(frame: pd.DataFrame, column: str, ctx: MappingContext) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """ISO 8601 text of a raw date column, each site's rows read with its declared slash order.
@@ -251,3 +266,9 @@ def first_not_null(*series: pd.Series) -> pd.Series:
     for other in series[1:]:
         result = result.where(result.notna(), other)
     return result.where(result.notna(), None).astype(object) if result.dtype == object else result
+
+
+def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str, *, drop: Sequence[str] = ()) -> pd.DataFrame:
+    """Spec variables in spec order, then provenance and helper columns; ``drop``: columns left out."""
+    names = [n for n in ctx.study.sdtm.dataset(domain).variable_names if n in data.columns and n not in drop]
+    return select_columns(data, names + [c for c in data.columns if c not in names and c not in drop])

@@ -26,11 +26,11 @@ from sdtm.common import (
     finalise_domain,
     map_date,
     map_date_unreported,
+    order_variables,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
-from sdtm.lb import order_variables
 
 FORM = "survival_followup"
 TESTCD = "PRCDTH"

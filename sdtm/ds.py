@@ -27,14 +27,15 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
+    map_coded_unique,
     map_date,
+    order_variables,
     read_keyed_rows,
     read_subject_rows,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import dtc_date
-from sdtm.lb import map_coded_unique, order_variables
 from sdtm.timing import derive_var_epoch
 
 PARTICIPATION = "STUDY PARTICIPATION"

@@ -38,15 +38,17 @@ import pandas as pd
 from sdtm.common import (
     compute_distinct,
     finalise_domain,
+    map_coded_unique,
     map_date,
     numeric_text,
+    order_variables,
     read_subject_rows,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.frames import add_columns
-from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.suppqual import Qualifier, create_supp
+from sdtm.visits import compute_planned_visitnum
 
 ANLOTINIB_FORM = "dosing_anlotinib"
 BENMELSTOBART_FORM = "dosing_benmelstobart"
@@ -137,7 +139,7 @@ def create_benmelstobart(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.Dat
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
         "EXTRT": treatment["name"], "EXDOSE": _dose(rows, ctx), "EXDOSU": map_coded_unique(rows, "EXDOSU", "EXDOSU", ctx),
         "EXROUTE": treatment["route"], "EXADJ": None, "EXSTDTC": start, "EXENDTC": end,
-        "VISIT": rows["VISITNAME"], "VISITNUM": compute_visitnum(rows["VISIT"]), "_CYCLE": rows["CYCLE"],
+        "VISIT": rows["VISITNAME"], "VISITNUM": compute_planned_visitnum(rows["VISIT"]), "_CYCLE": rows["CYCLE"],
     })
     return records, rejected, excluded
 

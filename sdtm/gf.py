@@ -40,15 +40,17 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
+    map_coded_unique,
     map_date,
     numeric_text,
+    order_variables,
     read_subject_rows,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
+from sdtm.visits import compute_planned_visitnum
 from specs.documents import load_yaml_document
 
 ASSAYS_FILE = "biomarker_assays.yaml"
@@ -101,7 +103,7 @@ def _base(rows: pd.DataFrame) -> pd.DataFrame:
         "SOURCE_FILE": rows["SOURCE_FILE"].to_numpy(), "SOURCE_ROW": rows["SOURCE_ROW"].to_numpy(),
         "USUBJID": rows["USUBJID"].to_numpy(), "GFREFID": rows["SAMPLEID"].astype(str).str.strip().to_numpy(),
         "GFSPEC": rows["GFSPEC"].to_numpy(), "GFMETHOD": rows["GFMETHOD"].to_numpy(), "GFDTC": rows["GFDTC"].to_numpy(),
-        "VISIT": rows["VISITNAME"].to_numpy(), "VISITNUM": compute_visitnum(rows["VISIT"]).to_numpy(),
+        "VISIT": rows["VISITNAME"].to_numpy(), "VISITNUM": compute_planned_visitnum(rows["VISIT"]).to_numpy(),
     })
 
 

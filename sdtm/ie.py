@@ -23,14 +23,16 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
+    map_coded_unique,
     map_date,
+    order_variables,
     read_keyed_rows,
     read_subject_rows,
     split_after_cutoff,
 )
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.frames import add_columns
-from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
+from sdtm.visits import compute_planned_visitnum
 
 FORM = "eligibility"
 VISIT_FORM = "visit_dates"
@@ -78,7 +80,7 @@ def map_ie(ctx: MappingContext) -> DomainResult:
         "SOURCE_FILE": chosen["SOURCE_FILE"], "SOURCE_ROW": chosen["SOURCE_ROW"], "USUBJID": chosen["USUBJID"],
         "IETESTCD": chosen["IETESTCD"].astype(str).str.strip(), "IETEST": chosen["IETEST"].astype(str).str.strip(),
         "IECAT": category[not_met], "IEORRES": answer[not_met], "IESTRESC": answer[not_met],
-        "VISITNUM": compute_visitnum(chosen["VISIT"]), "VISIT": chosen["VISITNAME"], "IEDTC": iedtc,
+        "VISITNUM": compute_planned_visitnum(chosen["VISIT"]), "VISIT": chosen["VISITNAME"], "IEDTC": iedtc,
     })
     data, late = split_after_cutoff(data, data["IEDTC"], ctx)
     excluded.append(late)

@@ -34,48 +34,24 @@ Data-issue checks raised here (besides SUBJ001, DATE001, DUP001, MAP001 of sdtm.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import map_coded, map_date, read_subject_rows, split_after_cutoff
+from sdtm.common import map_coded, map_coded_unique, map_date, order_variables, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
 from sdtm.frames import add_columns, drop_columns, expand_rows, reset_rows, select_columns
 from sdtm.identifiers import compute_seq
-from sdtm.mapping import normalise_text
 from sdtm.timing import derive_var_epoch
-from sdtm.trial_design import planned_visitnum
 from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units, numeric_unique
+from sdtm.visits import compute_planned_visitnum
 
 FORMS = ("lab_haematology", "lab_chemistry", "lab_urinalysis", "lab_thyroid")
 RANGES = "lab_ranges"
 ORDINAL_MAP = "URPROT"
 RECORD_COLUMNS = ["SOURCE_FILE", "SOURCE_ROW", "USUBJID", "SITEID", "VISIT", "VISITNUM", "LBDTC", "LBDY", "EPOCH", "_PRE", "LBNAM",
                   "ANALYTE", "LBORRES"]
-
-
-def compute_visitnum(visit: pd.Series) -> pd.Series:
-    """VISITNUM of raw visit codes (one lookup per distinct code; see ``planned_visitnum``)."""
-    lookup = {code: planned_visitnum(code) for code in visit.dropna().unique()}
-    return visit.map(lookup).astype("float64")
-
-
-def map_coded_unique(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
-    """:func:`sdtm.common.map_coded` computed once per distinct raw value (same values, same MAP001 issues)."""
-    mapping = ctx.mapping.value_maps[value_map]
-    codes, uniques = pd.factorize(frame[column].astype(object, copy=False))  # every kind of missing value: code -1
-    keys = pd.Series(uniques, dtype=object).map(normalise_text)
-    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
-    known = (keys.isna() | keys.isin(list(mapping))).to_numpy(dtype=bool)
-    bad = ~np.append(known, True)[codes]
-    if bad.any():
-        ctx.issues.add_rows(frame[bad], column=column, check="MAP001", severity="ERROR",
-                            message=f"value is not in value map {value_map}; kept as written")
-    result = pd.Series(np.append(values.to_numpy(dtype=object), None)[codes], index=frame.index, dtype=object)
-    return result.where(result.notna(), None)
 
 
 def derive_vars_timing(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str, dy_var: str) -> pd.DataFrame:
@@ -94,7 +70,7 @@ def derive_vars_timing(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str,
     derived = reset_rows(pairs[[dy_var, "EPOCH", "_PRE"]].take(at))
     timed = reset_rows(drop_columns(rows, [c for c in (dy_var, "EPOCH", "_PRE") if c in rows.columns]))
     timed = add_columns(timed, **{column: derived[column] for column in derived.columns})
-    return add_columns(timed, VISIT=timed["VISITNAME"], VISITNUM=compute_visitnum(timed["VISIT"]))
+    return add_columns(timed, VISIT=timed["VISITNAME"], VISITNUM=compute_planned_visitnum(timed["VISIT"]))
 
 
 def compute_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Series, by_vars: list[str], dtc_var: str,
@@ -111,12 +87,6 @@ def compute_lobxfl_subset(data: pd.DataFrame, ctx: MappingContext, *, pre: pd.Se
         flagged = derive_var_lobxfl(subset, ctx.domain("DM"), by_vars=by_vars, dtc_var=dtc_var, result_var=result_var, new_var="_FLAG")
         flags[np.flatnonzero(chosen)] = flagged["_FLAG"].to_numpy(dtype=object)
     return flags
-
-
-def order_variables(data: pd.DataFrame, ctx: MappingContext, domain: str, *, drop: Sequence[str] = ()) -> pd.DataFrame:
-    """Spec variables in spec order, then provenance and helper columns; ``drop``: columns left out."""
-    names = [n for n in ctx.study.sdtm.dataset(domain).variable_names if n in data.columns and n not in drop]
-    return select_columns(data, names + [c for c in data.columns if c not in names and c not in drop])
 
 
 def _reasons(frame: pd.DataFrame, reason: str) -> pd.DataFrame:

@@ -23,13 +23,13 @@ from sdtm.common import (
     finalise_domain,
     map_coded,
     map_date,
+    order_variables,
     read_keyed_rows,
     reject_unknown_subjects,
     split_after_cutoff,
 )
 from sdtm.context import DomainResult, MappingContext, empty_rejections
 from sdtm.frames import reset_rows
-from sdtm.lb import order_variables
 
 GENERAL = "GENERAL"
 """MHCAT of the medical history page (spec codelist MHCAT)."""

@@ -28,12 +28,12 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import finalise_domain, numeric_text, read_subject_rows
+from sdtm.common import finalise_domain, map_coded_unique, numeric_text, order_variables, read_subject_rows
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.gf import ASSAYS_FILE, load_assays
-from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
+from sdtm.visits import compute_planned_visitnum
 
 
 
@@ -53,7 +53,7 @@ def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd
         "MITSTDTL": assay["tstdtl"], "MIORRES": rows["DENSITY"], "MIORRESU": unit, "MISTRESN": value,
         "MISTRESC": format_number(value), "MISTRESU": unit.astype(object).where(value.notna(), None),
         "MISPEC": assay["specimen"], "MISPCCND": assay.get("condition"), "MIANTREG": map_coded_unique(rows, "COMPART", "MIANTREG", ctx),
-        "MIMETHOD": assay["method"], "VISITNUM": compute_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
+        "MIMETHOD": assay["method"], "VISITNUM": compute_planned_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
     })
     return data, rejected
 
@@ -80,7 +80,7 @@ def create_pdl1(ctx: MappingContext, assays: dict) -> tuple[pd.DataFrame, list[p
         "MITESTCD": attribute("testcd"), "MITSTDTL": attribute("tstdtl"), "MIORRES": text, "MIORRESU": None,
         "MISTRESN": value, "MISTRESC": format_number(value).where(value.notna(), text), "MISTRESU": None,
         "MISPEC": attribute("specimen"), "MISPCCND": attribute("condition"), "MIANTREG": None, "MIMETHOD": attribute("method"),
-        "VISITNUM": compute_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
+        "VISITNUM": compute_planned_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
     })
     return data, rejected, excluded
 

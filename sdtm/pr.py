@@ -18,10 +18,9 @@ import pandas as pd
 
 from sdtm.cm import SETTING, read_therapies
 from sdtm.coding import code_procedures, compute_text
-from sdtm.common import finalise_domain, map_coded, map_date, split_after_cutoff
+from sdtm.common import finalise_domain, map_coded, map_date, order_variables, split_after_cutoff
 from sdtm.context import DomainResult, MappingContext
 from sdtm.frames import reset_rows
-from sdtm.lb import order_variables
 from sdtm.suppqual import create_supp
 
 

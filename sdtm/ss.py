@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import finalise_domain, map_date, read_subject_rows, split_after_cutoff
+from sdtm.common import (
+    finalise_domain,
+    map_coded_unique,
+    map_date,
+    order_variables,
+    read_subject_rows,
+    split_after_cutoff,
+)
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
-from sdtm.lb import compute_visitnum, map_coded_unique, order_variables
+from sdtm.visits import compute_planned_visitnum
 
 FORM = "survival_followup"
 TESTCD = "SURVSTAT"
@@ -27,7 +34,7 @@ def map_ss(ctx: MappingContext) -> DomainResult:
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
         "SSTESTCD": TESTCD, "SSTEST": codelist.decode(TESTCD), "SSORRES": rows["SFSTAT"],
-        "SSSTRESC": map_coded_unique(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_visitnum(rows["VISIT"]),
+        "SSSTRESC": map_coded_unique(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_planned_visitnum(rows["VISIT"]),
         "VISIT": rows["VISITNAME"], "SSDTC": map_date(rows, "SFDAT", ctx),
     })
     data, late = split_after_cutoff(data, data["SSDTC"], ctx)

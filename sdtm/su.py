@@ -24,10 +24,16 @@ import pandas as pd
 
 from sdtm.ae import reject_duplicate_rows
 from sdtm.coding import compute_keys
-from sdtm.common import finalise_domain, map_coded, numeric_text, read_keyed_rows, reject_unknown_subjects
+from sdtm.common import (
+    finalise_domain,
+    map_coded,
+    numeric_text,
+    order_variables,
+    read_keyed_rows,
+    reject_unknown_subjects,
+)
 from sdtm.context import DomainResult, MappingContext
 from sdtm.frames import reset_rows
-from sdtm.lb import order_variables
 from sdtm.suppqual import Qualifier, create_supp
 from sdtm.tr import compute_number_text
 

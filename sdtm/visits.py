@@ -50,6 +50,12 @@ def planned_visit_names(study: Study) -> dict[str, str]:
     return dict(cached[1])
 
 
+def compute_planned_visitnum(visit: pd.Series) -> pd.Series:
+    """VISITNUM of raw visit codes (one lookup per distinct code; see ``planned_visitnum``)."""
+    lookup = {code: planned_visitnum(code) for code in visit.dropna().unique()}
+    return visit.map(lookup).astype("float64")
+
+
 def _normalise_codes(codes: pd.Series) -> pd.Series:
     """Visit codes trimmed and upper case, blanks missing (computed once per distinct code)."""
     codes = codes.astype(object)

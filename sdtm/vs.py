@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sdtm.common import map_date, read_subject_rows, split_after_cutoff
+from sdtm.common import map_date, order_variables, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.frames import add_columns, reset_rows
 from sdtm.identifiers import compute_seq
-from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing, order_variables
+from sdtm.lb import compute_lobxfl_subset, create_long_results, derive_vars_timing
 from sdtm.units import format_number, load_units, numeric_unique
 
 FORM = "vital_signs"
