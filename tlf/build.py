@@ -144,6 +144,10 @@ def _prepare(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return data
 
 
+_relaxed_depth = 0
+"""How many :func:`relaxed_garbage_collection` blocks this thread is inside."""
+
+
 @contextmanager
 def relaxed_garbage_collection(young_threshold: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     """Collect cyclic garbage less often for the duration of the block, then restore the settings.
@@ -154,16 +158,28 @@ def relaxed_garbage_collection(young_threshold: int = GC_YOUNG_THRESHOLD) -> Ite
     start are frozen (``gc.freeze``: never rescanned) and the young generation is collected
     every ``young_threshold`` net allocations instead of 700. Cycles are still collected, so
     memory stays bounded (the whole build: about 20 MB more at its peak). A caller that has
-    frozen objects itself keeps them frozen; nothing is frozen or unfrozen then.
+    frozen objects itself keeps them frozen; nothing is frozen or unfrozen then. A block inside
+    another (a job run by the build in this process) changes nothing: counting the frozen
+    objects again would walk all of them every time.
     """
+    global _relaxed_depth
+    if _relaxed_depth:
+        _relaxed_depth += 1
+        try:
+            yield
+        finally:
+            _relaxed_depth -= 1
+        return
     thresholds = gc.get_threshold()
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     gc.set_threshold(young_threshold, *thresholds[1:])
+    _relaxed_depth = 1
     try:
         yield
     finally:
+        _relaxed_depth = 0
         gc.set_threshold(*thresholds)
         if freeze:
             gc.unfreeze()

@@ -242,3 +242,15 @@ def test_objects_frozen_by_the_caller_stay_frozen():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_a_block_inside_another_leaves_the_outer_settings_alone(monkeypatch):
+    before = gc.get_threshold()
+    with relaxed_garbage_collection(young_threshold=12_345):
+        frozen = gc.get_freeze_count()
+        monkeypatch.setattr(gc, "get_freeze_count", lambda: pytest.fail("counted the frozen objects again"))
+        with relaxed_garbage_collection(young_threshold=99):
+            assert gc.get_threshold() == (12_345, *before[1:])
+        monkeypatch.undo()
+        assert gc.get_threshold() == (12_345, *before[1:]) and gc.get_freeze_count() == frozen
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
