@@ -12,22 +12,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
 from sdtm.context import DomainResult, MappingContext
 from sdtm.reconcile import build_ledger, summarise
-from specs.conform import character_variables, conform_to_spec
+from specs.conform import conform_to_spec, conformed_text
 from specs.conformance import check_dataset
 from specs.csvtext import write_csv
 from specs.datasetjson import JsonContext, write_conformed_dataset_json
 from specs.errors import DatasetWriteError
 from specs.forked import run_side_by_side
 from specs.model import Standard
-from specs.values import FrameText
 from specs.xpt import write_conformed_xpt
 
 Mapper = Callable[[MappingContext], DomainResult | list[DomainResult]]
+Written = TypeVar("Written")
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,11 @@ def conform_domains(results: dict[str, DomainResult], spec: Standard) -> dict[st
 
 def write_xpt_and_check(frames: dict[str, pd.DataFrame], spec: Standard, folder: Path, *, timestamp) -> pd.DataFrame:
     """Write each conformed domain as XPT v5 and run the spec checks on it, both on one
-    factorization of its text columns (:class:`specs.values.FrameText`); return the findings."""
+    factorization of its text columns (:func:`specs.conform.conformed_text`); return the findings."""
     findings = []
     for name, frame in frames.items():
         dataset = spec.dataset(name)
-        texts = FrameText(frame, known_text=character_variables(dataset))
+        texts = conformed_text(frame, dataset)
         write_conformed_xpt(frame, folder / f"{name.lower()}.xpt", dataset, timestamp=timestamp, texts=texts)
         found = check_dataset(frame, dataset, spec.codelists, spec.value_level, texts)
         if not found.empty:
@@ -112,14 +113,19 @@ def write_xpt_and_check(frames: dict[str, pd.DataFrame], spec: Standard, folder:
 def write_json(frames: dict[str, pd.DataFrame], spec: Standard, folder: Path, *, json_context: JsonContext) -> None:
     """Write each conformed domain as Dataset-JSON 1.1."""
     for name, frame in frames.items():
-        dataset = spec.dataset(name)
-        texts = FrameText(frame, known_text=character_variables(dataset))
-        write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", dataset, json_context, texts)
+        write_conformed_dataset_json(frame, folder / f"{name.lower()}.json", spec.dataset(name), json_context)
 
 
-def writes_in_parallel(frames: dict[str, pd.DataFrame]) -> bool:
-    """True from :data:`PARALLEL_WRITING_RECORDS` records in all."""
-    return sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
+def write_json_alongside(here: Callable[[], Written], frames: dict[str, pd.DataFrame], spec: Standard, folder: Path, *,
+                         json_context: JsonContext, parallel: bool | None = None) -> Written:
+    """Run ``here`` while the Dataset-JSON files of ``frames`` are written (:func:`write_json`)
+    in a forked child, when ``parallel`` (default: from :data:`PARALLEL_WRITING_RECORDS`
+    records in all), else after; return what ``here`` returns."""
+    if parallel is None:
+        parallel = sum(len(frame) for frame in frames.values()) >= PARALLEL_WRITING_RECORDS
+    result, _ = run_side_by_side(here, partial(write_json, frames, spec, folder, json_context=json_context),
+                                 parallel=parallel)
+    return result
 
 
 def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path, *, json_context: JsonContext,
@@ -127,14 +133,13 @@ def write_domains(results: dict[str, DomainResult], spec: Standard, folder: Path
     """Check each domain against the spec and write XPT + Dataset-JSON; return frames and findings.
 
     Each domain is conformed to its spec once (:func:`conform_domains`). The XPT files are
-    written and the spec checks run here (:func:`write_xpt_and_check`); the Dataset-JSON files
-    (:func:`write_json`) are written alongside in a forked child when ``parallel`` (default:
-    :func:`writes_in_parallel`), else after. The files and findings are the same either way.
+    written and the spec checks run here (:func:`write_xpt_and_check`) while the Dataset-JSON
+    files are written (:func:`write_json_alongside`). The files and findings are the same
+    whether the JSON is written in parallel or not.
     """
     frames = conform_domains(results, spec)
-    findings, _ = run_side_by_side(partial(write_xpt_and_check, frames, spec, folder, timestamp=timestamp),
-                                   partial(write_json, frames, spec, folder, json_context=json_context),
-                                   parallel=writes_in_parallel(frames) if parallel is None else parallel)
+    findings = write_json_alongside(partial(write_xpt_and_check, frames, spec, folder, timestamp=timestamp),
+                                    frames, spec, folder, json_context=json_context, parallel=parallel)
     return frames, findings
 
 
@@ -154,9 +159,8 @@ def write_sdtm(ctx: MappingContext, inventory: Sequence, folder: Path, reports: 
     """Write the mapped domains (:func:`write_domains`' work) and the reconciliation ledger.
 
     This process writes the XPT files, runs the spec checks, builds the ledger
-    (:func:`reconcile`) and writes it to ``reports/sdtm_reconciliation.csv``, while the
-    Dataset-JSON files are written in a forked child (from :data:`PARALLEL_WRITING_RECORDS`
-    records; else after).
+    (:func:`reconcile`) and writes it to ``reports/sdtm_reconciliation.csv`` while the
+    Dataset-JSON files are written (:func:`write_json_alongside`).
     """
     frames = conform_domains(ctx.results, ctx.study.sdtm)
 
@@ -166,7 +170,4 @@ def write_sdtm(ctx: MappingContext, inventory: Sequence, folder: Path, reports: 
         write_csv(ledger, reports / "sdtm_reconciliation.csv")
         return SdtmRun(frames, ledger, summary, findings)
 
-    run, _ = run_side_by_side(write_xpt_check_and_reconcile,
-                              partial(write_json, frames, ctx.study.sdtm, folder, json_context=json_context),
-                              parallel=writes_in_parallel(frames))
-    return run
+    return write_json_alongside(write_xpt_check_and_reconcile, frames, ctx.study.sdtm, folder, json_context=json_context)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from specs.errors import WriteProblem
 from specs.model import DatasetSpec, VariableSpec
-from specs.values import is_text
+from specs.values import FrameText, is_text
 
 SAS_EPOCH = dt.date(1960, 1, 1)
 _SAS_EPOCH64 = np.datetime64("1960-01-01", "D")
@@ -82,10 +82,11 @@ def _with_none(series: pd.Series) -> pd.Series:
     return pd.Series(values, index=series.index, dtype=object)
 
 
-def character_variables(spec: DatasetSpec) -> frozenset[str]:
-    """The character variables of a dataset: in a frame :func:`conform_to_spec` returns, object
-    columns of ``str`` and None only."""
-    return frozenset(var.name for var in spec.variables if not var.is_numeric)
+def conformed_text(frame: pd.DataFrame, spec: DatasetSpec) -> FrameText:
+    """The text columns of a frame :func:`conform_to_spec` returned, factorized on demand: its
+    character variables are object columns of ``str`` and None only, so they are not scanned
+    for type first (:class:`specs.values.FrameText`)."""
+    return FrameText(frame, known_text=frozenset(var.name for var in spec.variables if not var.is_numeric))
 
 
 def conform_to_spec(data: pd.DataFrame, spec: DatasetSpec) -> tuple[pd.DataFrame, list[WriteProblem]]:

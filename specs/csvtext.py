@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import infer_dtype, is_integer_dtype
+from pandas.api.types import is_integer_dtype
 
 from specs.files import replacing
+from specs.values import is_text
 
 LINES_PER_BLOCK = 100_000
 """Lines formatted and written at a time: memory stays bounded whatever the report's size."""
@@ -42,13 +43,9 @@ def csv_field(value: str) -> str:
 def _fast_kind(series: pd.Series) -> str | None:
     """'text' (str values, a Categorical of str), 'integer' (int64 or nullable Int64), or None
     for a column pandas should format."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return "text" if infer_dtype(series.cat.categories, skipna=True) in ("string", "empty") else None
     if is_integer_dtype(series.dtype):
         return "integer"
-    if series.dtype == object and infer_dtype(series.to_numpy(), skipna=True) in ("string", "empty"):
-        return "text"
-    return None
+    return "text" if is_text(series) else None
 
 
 def _codes_and_fields(series: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from specs.conform import SAS_EPOCH, conform_to_spec, date_kind
+from specs.conform import SAS_EPOCH, conform_to_spec, conformed_text, date_kind
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.files import replacing
 from specs.model import DatasetSpec, VariableSpec
@@ -133,7 +133,7 @@ _encode_number = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 """JSON text of a number or of a date's ISO 8601 text, as ``json.dumps`` writes it."""
 
 
-def _encoded_values(series: pd.Series, var: VariableSpec, column: TextColumn | None = None) -> list[str]:
+def _encoded_values(series: pd.Series, var: VariableSpec) -> list[str]:
     """Each value of a column as its JSON text, exactly as ``json.dumps(..., ensure_ascii=False)``
     writes it inside the document (:func:`_column_encoder`)."""
     frame = series.to_frame(var.name)
@@ -320,9 +320,9 @@ def write_conformed_dataset_json(frame: pd.DataFrame, path: Path | str, spec: Da
     of :data:`ROWS_PER_BLOCK` and streamed to the file (a temporary file replaced at the end), so
     neither the row lists nor the whole text are held in memory. Raises DatasetWriteError
     (nothing written) for an infinite number. ``texts``: the frame's text columns already
-    factorized, to reuse.
+    factorized, to reuse (default: :func:`specs.conform.conformed_text`).
     """
-    texts = texts or FrameText(frame)
+    texts = texts or conformed_text(frame, spec)
     problems = _infinite_numbers(frame, spec)
     if problems:
         raise DatasetWriteError(problems)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from specs.conform import conform_to_spec, date_kind
+from specs.conform import conform_to_spec, conformed_text, date_kind
 from specs.errors import DatasetWriteError, WriteProblem
 from specs.files import replacing
 from specs.model import DatasetSpec
@@ -130,10 +130,11 @@ def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec
     XPORT v5, through a temporary file replaced at the end.
 
     Raises :class:`DatasetWriteError` (nothing written) when an XPT v5 limit would be broken.
-    ``texts``: the frame's text columns already factorized, to reuse.
+    ``texts``: the frame's text columns already factorized, to reuse
+    (default: :func:`specs.conform.conformed_text`).
     """
     path = Path(path)
-    texts = texts or FrameText(frame)
+    texts = texts or conformed_text(frame, spec)
     problems = check_xpt_v5(frame, spec, path, texts)
     if problems:
         raise DatasetWriteError(problems)
