@@ -145,7 +145,7 @@ def _prepare(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 _relaxed_depth = 0
-"""How many :func:`relaxed_garbage_collection` blocks this thread is inside."""
+"""How many :func:`relaxed_garbage_collection` blocks this process is inside (the build and the jobs it runs itself, all on one thread)."""
 
 
 @contextmanager
