@@ -2,6 +2,6 @@
 
 import sys
 
-from subpack.cli import main
+from subpack.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

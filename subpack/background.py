@@ -15,6 +15,7 @@ the stages, while the first stages run in the main process, so it does not wait 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 from collections.abc import Sequence
@@ -54,6 +55,17 @@ def warm_up(modules: Sequence[str]) -> None:
     """Import ``modules`` in a worker while the first stages run in the main process."""
     for name in modules:
         importlib.import_module(name)
+
+
+def freeze_for_exit() -> None:
+    """Freeze every object alive in the worker (``gc.freeze``), its last task before it exits.
+
+    A worker process ends with a full interpreter exit, whose last garbage collection walks
+    every object still alive (the TLF libraries' modules: about 0.5 s that the main process
+    waits for when it closes the worker); frozen objects are skipped. Nothing is lost:
+    its results are sent back already, and its memory goes back to the system.
+    """
+    gc.freeze()
 
 
 def run_stage_quietly(stage: Stage, context: RunContext) -> StageReport:
@@ -104,6 +116,8 @@ class BackgroundStages:
         logged errors. A programming error in a stage is raised here."""
         try:
             reports = [(stage, position, future.result()) for stage, position, future in self._pending]
+            if self._executor is not None:
+                self._executor.submit(freeze_for_exit).result()
         finally:
             self.close()
         for stage, position, report in reversed(reports):

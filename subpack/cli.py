@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -184,5 +185,22 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def console_main() -> int:
+    """Entry point of the ``subpack`` console script and ``python -m subpack``: :func:`main`,
+    then every object still alive is frozen for the interpreter's exit.
+
+    At exit Python runs one last garbage collection over every object still alive, the loaded
+    libraries' (pandas, matplotlib, scipy) included: about 0.4 s after ``subpack run``, for
+    nothing, since the process's memory goes back to the system anyway. Frozen objects
+    (``gc.freeze``) are skipped. Everything else of the exit happens as usual: ``atexit``
+    handlers, flushing the standard streams, and finalizers of objects freed by reference
+    counting. Every file the commands write is closed before :func:`main` returns. Calling
+    :func:`main` (the tests do) freezes nothing.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console_main())

@@ -43,3 +43,23 @@ def shares_work(context, workers) -> None:
 def shares_a_bug(context, workers) -> None:
     """A parallel stage whose work raises in the worker."""
     workers[0].submit(has_a_bug, None).result()
+
+
+FREEZE_RECORD = "SUBPACK_TEST_FREEZE_RECORD"
+"""Environment variable naming the file :func:`record_freeze` appends to (set before the worker starts)."""
+
+
+def record_freeze() -> None:
+    """Stands in for ``subpack.background.freeze_for_exit``: notes in a file that the worker ran it, and when."""
+    import os
+
+    with open(os.environ[FREEZE_RECORD], "a") as record:
+        record.write(f"freeze {os.getpid()}\n")
+
+
+def notes_its_pid(context) -> None:
+    """A background stage that notes its process in the same file as :func:`record_freeze`."""
+    import os
+
+    with open(os.environ[FREEZE_RECORD], "a") as record:
+        record.write(f"stage {os.getpid()}\n")

@@ -82,3 +82,28 @@ def test_a_programming_error_in_a_parallel_stage_s_worker_is_raised(study_dir, r
         _run(study_dir, raw_dir, tmp_path / "pkg", ParallelStage("bug", "", support.shares_a_bug))
     assert not (tmp_path / "pkg").exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".pkg")] == []
+
+
+def test_the_worker_s_last_task_freezes_its_objects_for_the_exit(study_dir, raw_dir, tmp_path, monkeypatch):
+    record = tmp_path / "record.txt"
+    monkeypatch.setenv(support.FREEZE_RECORD, str(record))
+    monkeypatch.setattr("subpack.background.freeze_for_exit", support.record_freeze)
+    stages = (Stage("first", "", support.notes_its_pid, background=True),
+              Stage("second", "", support.notes_its_pid, background=True))
+    assert _run(study_dir, raw_dir, tmp_path / "pkg", *stages) == 0
+    lines = record.read_text().split()
+    assert lines[::2] == ["stage", "stage", "freeze"]
+    assert len(set(lines[1::2])) == 1  # all in the worker, the freeze after both stages
+
+
+def test_freeze_for_exit_freezes_every_object_alive():
+    import gc
+
+    from subpack.background import freeze_for_exit
+
+    assert gc.get_freeze_count() == 0
+    try:
+        freeze_for_exit()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -131,3 +131,25 @@ def test_compare_command_exit_codes(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "a.csv"), str(tmp_path / "c.csv"), "--by", "USUBJID"]) == 1
     assert "AGE" in capsys.readouterr().out
     assert main(["compare", str(tmp_path / "a.csv"), str(tmp_path / "missing.csv"), "--by", "USUBJID"]) == 2
+
+
+def test_console_main_returns_main_s_code_with_every_object_frozen_for_the_exit(monkeypatch):
+    import gc
+
+    import subpack.cli
+
+    monkeypatch.setattr(subpack.cli, "main", lambda: 7)
+    assert gc.get_freeze_count() == 0
+    try:
+        assert subpack.cli.console_main() == 7
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_console_script_and_python_m_subpack_use_console_main():
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["subpack"] == "subpack.cli:console_main"
+    assert "console_main()" in (Path(__file__).parents[2] / "subpack" / "__main__.py").read_text()
