@@ -4,12 +4,12 @@ A builder draws one :class:`matplotlib.figure.Figure` (no pyplot state: figures 
 with :class:`~matplotlib.figure.Figure` directly, so nothing leaks between builds) and returns
 it; :func:`save_figure` renders it once with Agg at 300 dpi for the PNG and once as SVG.
 
-The PNG is written by Pillow as an 8-bit palette image (at most 256 colours, chosen by
-max-coverage quantisation without dithering, so the figure's flat colours stay exact): a chart
-has few colours, and the palette image is a third of the data that every consumer (the RTF
-hex dump, the PDF bundle's Flate stream) must process. Byte-stable output: the PNG carries only
-its pixel data and 300 dpi (no text chunks, no time); the SVG hash salt is fixed and its
-``Date`` dropped, so a rerun writes identical files.
+The PNG is written by Pillow as an 8-bit palette image (:func:`tlf.figures.palette.quantise`: at
+most 256 colours, the figure's most frequent colours kept exactly and each rare antialiasing
+shade the nearest of them, no dithering): a chart has few colours, and the palette image is a
+third of the data that every consumer (the RTF hex dump, the PDF bundle's Flate stream) must
+process. Byte-stable output: the PNG carries only its pixel data and 300 dpi (no text chunks,
+no time); the SVG hash salt is fixed and its ``Date`` dropped, so a rerun writes identical files.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+
+from tlf.figures.palette import quantise
 
 DPI = 300
 SVG_HASHSALT = "subpack-tlf"
@@ -65,19 +67,8 @@ def new_figure(size: tuple[float, float] = FIGURE_SIZE) -> Figure:
         return Figure(figsize=size, layout=None)
 
 
-def quantise(image: Image.Image) -> Image.Image:
-    """An RGB image as a 256-colour palette image (max coverage, no dither).
-
-    Pillow releases the GIL while it quantises, so this can run in a thread.
-    """
-    return image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE)
-
-
 def write_png(image: Image.Image, path: Path) -> Path:
-    """Write an image as PNG at 300 dpi, quantised first unless it already is a palette image.
-
-    Pillow releases the GIL while it quantises and encodes, so this can run in a thread.
-    """
+    """Write an image as PNG at 300 dpi, quantised first unless it already is a palette image."""
     path.parent.mkdir(parents=True, exist_ok=True)
     (image if image.mode == "P" else quantise(image)).save(path, format="PNG", dpi=(DPI, DPI))
     return path
