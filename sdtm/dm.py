@@ -11,7 +11,7 @@ then listed as contributing (``used``) in the reconciliation:
 | RFSTDTC   | = RFXSTDTC (the study's reference start: first dose); null for screen failures       |
 | RFENDTC   | = RFXENDTC                                                                            |
 | DTHDTC    | death date from the survival follow-up, on or before the cut-off; DTHFL "Y" then     |
-| RFPENDTC  | end of participation: the latest date on or before the cut-off of end of study, death, survival contact, last dose, consent, and any AE, con-med, tumour-assessment or visit date |
+| RFPENDTC  | end of participation: the latest date on or before the cut-off of end of study, death, survival contact, last dose, consent, and any AE, con-med, subsequent-therapy, tumour-assessment or visit date |
 | AGE       | age collected at screening (checked against BRTHDTC and RFICDTC: AGE001 when they disagree) |
 | ARM...    | treated: the study's (single) arm; not treated: arms null, ARMNRS "SCREEN FAILURE" when the end-of-study reason is a screen failure, else "ASSIGNED, NOT TREATED" with ARMCD kept (SDTMIG 3.4 5.2 assumptions 4-6) |
 """
@@ -71,8 +71,12 @@ def _iso(dates: pd.Series) -> pd.Series:
 
 
 ACTIVITY_DATES = (("adverse_events", ("AESTDAT", "AEENDAT")), ("con_meds", ("CMSTDAT", "CMENDAT")),
-                  ("tumour_response", ("RSDAT",)), ("visit_dates", ("VISDAT",)))
-"""Forms and date columns that show the subject still taking part (for RFPENDTC)."""
+                  ("subsequent_therapy", ("STSTDAT", "STENDAT")), ("tumour_response", ("RSDAT",)),
+                  ("visit_dates", ("VISDAT",)))
+"""Forms and date columns that show the subject still taking part (for RFPENDTC). A subsequent
+therapy counts: the site learnt of its start from the subject, so it was in contact on or after
+that date, whatever the date of the last survival contact recorded (SDTMIG 3.4 DM: RFPENDTC is
+the last known date of contact)."""
 
 
 def _latest_activity(ctx: MappingContext, cutoff: pd.Timestamp) -> pd.Series:

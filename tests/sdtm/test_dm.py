@@ -146,6 +146,43 @@ def test_interim_cutoff_drops_later_events(raw):
     assert (dm["RFXSTDTC"], dm["RFXENDTC"], dm["DTHDTC"], dm["DTHFL"]) == ("2022-03-10", "2022-04-01", None, None)
 
 
+def _subject_in_follow_up(raw: Path, subsequent: list[dict]) -> None:
+    """Site 02, subject 001 (Hui ethnicity): treated, stopped for progression, alive at the last
+    survival contact of 2022-08-01; ``subsequent`` are its subsequent-therapy rows."""
+    write_form(raw, "02", "demographics", [
+        {"SUBJID": "001", "BRTHDAT": "1958-01-02", "AGE": "64", "AGEU": "YEARS", "SEX": "M", "ETHNIC": "Hui", "RACE": "Asian"},
+    ])
+    write_form(raw, "02", "informed_consent", [{"SUBJID": "001", "DSSTDAT": "2022-03-02", "ICVERS": "V2.0", "ICYN": "Y"}])
+    write_form(raw, "02", "dosing_anlotinib", [
+        {"SUBJID": "001", "CYCLE": "1", "EXSTDAT": "2022-03-11", "EXENDAT": "2022-03-24", "EXDOSE": "12", "EXPHASE": "COMBINATION"},
+    ])
+    write_form(raw, "02", "dosing_benmelstobart", [{"SUBJID": "001", "CYCLE": "1", "EXDAT": "2022-03-11", "EXDOSE": "1200", "EXOCCUR": "Y"}])
+    write_form(raw, "02", "survival_followup", [
+        {"SUBJID": "001", "SFDAT": "2022-08-01", "SFMETHOD": "Telephone", "SFSTAT": "Alive"},
+    ])
+    write_form(raw, "02", "subsequent_therapy", subsequent)
+    for form in ("end_of_treatment", "end_of_study", "eligibility"):
+        write_form(raw, "02", form, [])
+
+
+def test_a_subsequent_therapy_after_the_last_survival_contact_extends_participation(raw, ctx):
+    _subject_in_follow_up(raw, [
+        {"SUBJID": "001", "STSPID": "1", "STTYPE": "Chemotherapy", "STTRT": "Docetaxel", "STSTDAT": "2022-08-15", "STENDAT": ""},
+    ])
+    dm = _dm(ctx).loc["02-001"]
+    assert dm["RFPENDTC"] == "2022-08-15"  # the site learnt of the therapy from the subject
+    assert dm["ETHNIC"] == "NOT HISPANIC OR LATINO"  # Hui, a Chinese nationality like Han
+    assert ctx.issues.issues == []
+
+
+def test_a_subsequent_therapy_after_the_cutoff_does_not_extend_participation(raw, ctx):
+    _subject_in_follow_up(raw, [
+        {"SUBJID": "001", "STSPID": "1", "STTYPE": "Chemotherapy", "STTRT": "Docetaxel", "STSTDAT": "2022-07-01",
+         "STENDAT": "2025-02-01"},
+    ])
+    assert _dm(ctx).loc["02-001", "RFPENDTC"] == "2022-08-01"  # the survival contact; 2025 is after the cut-off
+
+
 def test_contributing_rows_are_listed(ctx):
     used = map_dm(ctx).used
     assert set(used["SOURCE_FILE"]) >= {"site_01/informed_consent.csv", "site_01/survival_followup.csv", "site_01/dosing_anlotinib.csv"}
