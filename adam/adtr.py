@@ -117,8 +117,10 @@ def derive_param_sum_diameters(lesions: pd.DataFrame, *, evaluator: str = "INVES
 
     LSEXP = the subject's target lesions (every TRLNKID of ``lesions``, sorted, comma-separated),
     LSASS = those measured at the assessment; AVAL sums the measured ones only (a lesion not
-    measured contributes nothing; ANL01FL then marks the sum as incomplete). ADT/ADTF from the
-    earliest lesion date of the assessment (MT.ADTR.ADT).
+    measured contributes nothing; ANL01FL then marks the sum as incomplete). An assessment at
+    which no target lesion was measured has no record: there is no sum, and a BDS record needs
+    AVAL or AVALC (ADaMIG 1.3 BDS analysis values; rule ADAM0011); its overall response is in ADRS. ADT/ADTF
+    from the earliest lesion date of the assessment (MT.ADTR.ADT).
     """
     keys = ["USUBJID", "VISITNUM"]
     ids = lesions[["USUBJID", "TRLNKID"]].drop_duplicates().sort_values(["USUBJID", "TRLNKID"], kind="mergesort")
@@ -126,7 +128,7 @@ def derive_param_sum_diameters(lesions: pd.DataFrame, *, evaluator: str = "INVES
     measured = lesions[lesions["AVAL"].notna()].sort_values([*keys, "TRLNKID"], kind="mergesort")
     first = lesions.sort_values([*keys, "ADT"], kind="mergesort", na_position="last").drop_duplicates(keys)
     sums = measured.groupby(keys)["AVAL"].sum().to_frame().assign(LSASS=_join_ids(measured["TRLNKID"], [measured[k] for k in keys]))
-    out = first[[*keys, "VISIT", "ADT", "ADTF"]].merge(sums, left_on=keys, right_index=True, how="left")
+    out = first[[*keys, "VISIT", "ADT", "ADTF"]].merge(sums, left_on=keys, right_index=True, how="inner")
     out["LSEXP"] = out["USUBJID"].map(expected)
     label = evaluator.title()
     return out.assign(PARAMCD=SUM_PARAMCD, PARAM=f"Target Lesions Sum of Diameters by {label} (mm)", SRCDOM=None,

@@ -109,6 +109,18 @@ def test_lesion_not_done_makes_the_sum_incomplete():
     assert 306.0 not in lesion.index and lesion.loc[312.0, "ANL01FL"] == "Y"
 
 
+def test_an_assessment_with_no_target_lesion_measured_has_no_sum():
+    tr = make_tr({1.0: {"T01": 30}, 306.0: {"T01": 20}, 312.0: {"T01": None}, 318.0: {"T01": 23}})
+    adtr = create_adtr(tr, make_tu(targets={"T01": "LIVER"}), make_adsl())
+    sums = _sdiam(adtr)
+    # no sum at Week 12 (a BDS record needs AVAL or AVALC); the others are complete and unchanged
+    assert sums.index.tolist() == [0.0, 306.0, 318.0]
+    assert sums["AVAL"].tolist() == [30, 20, 23] and sums["ANL01FL"].tolist() == ["Y", "Y", "Y"]
+    assert sums.loc[318.0, "NADIR"] == 20
+    assert adtr["AVAL"].notna().all()
+    assert adtr["ASEQ"].tolist() == list(range(1, len(adtr) + 1))
+
+
 def test_nadir_is_the_smallest_earlier_analysis_sum():
     tr = make_tr({1.0: {"T01": 30, "T02": 20}, 306.0: {"T01": 20, "T02": 10}, 312.0: {"T01": 25, "T02": 15},
                   318.0: {"T01": 26, "T02": 16}})
