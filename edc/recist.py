@@ -41,6 +41,11 @@ NON_TARGET_ONLY = {"Bone": ["Bone (T10 vertebra)", "Bone (left iliac)", "Bone (r
 NEW_LESION_SITES = ["Liver segment V", "Right lower lobe of lung", "Bone (L2 vertebra)", "Left adrenal gland", "Brain (right frontal lobe)", "Peritoneum", "Left cervical lymph node"]
 
 
+def primary_site(location: str) -> str:
+    """The CRF's location text of the primary tumour: ``"Middle thoracic"`` -> ``"Oesophagus, primary tumour (middle thoracic)"``."""
+    return f"Oesophagus, primary tumour ({location.lower()})"
+
+
 @dataclass
 class Lesion:
     """A baseline lesion."""
@@ -97,7 +102,7 @@ def baseline_lesions(location: str, mets: list[str], rng: random.Random, mri_liv
         if organ in mets:
             for site in rng.sample(ORGAN_SITES[organ], rng.choice([1, 1, 2])):
                 candidates.append((organ, site, False))
-    primary = ("OESOPHAGUS", f"Oesophagus, primary tumour ({location.lower()})", False)
+    primary = ("OESOPHAGUS", primary_site(location), False)
     rng.shuffle(candidates)
     if require_node:
         candidates.sort(key=lambda c: not c[2])

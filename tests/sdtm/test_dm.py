@@ -279,3 +279,11 @@ def test_no_follow_up_element_when_participation_ends_on_the_last_dose_day(raw, 
     _dm(ctx)
     se = map_se(ctx).data
     assert se.loc[se["USUBJID"] == "ALTER-E-003-01-001", "ETCD"].tolist() == ["SCRN", "ANLBEN"]
+
+
+def test_every_ethnic_group_the_simulator_writes_is_in_the_ethnic_map():
+    from edc.simulate import load_config
+    from sdtm.mapping import normalise_text
+
+    groups = {normalise_text(group) for group in load_config()["population"]["ethnic_groups"]}
+    assert groups <= set(MAPPING.value_maps["ETHNIC"])

@@ -137,3 +137,15 @@ def test_committed_raw_data_conform():
     assert tu.data.groupby("USUBJID")["TULNKID"].apply(lambda s: s.is_unique).all()
     baseline = tu.data[tu.data["TUORRES"] != "NEW"]
     assert (baseline["TULOBXFL"] == "Y").all()
+
+
+def test_every_lesion_location_the_simulator_writes_is_in_the_location_maps():
+    from edc.recist import NEW_LESION_SITES, NODE_SITES, NON_TARGET_ONLY, ORGAN_SITES, REGIONAL_NODES, primary_site
+    from edc.simulate import load_config
+    from sdtm.mapping import normalise_text
+
+    written = {*NODE_SITES, *REGIONAL_NODES, *NEW_LESION_SITES}
+    written |= {site for sites in (*ORGAN_SITES.values(), *NON_TARGET_ONLY.values()) for site in sites}
+    written |= {primary_site(location) for location in load_config()["population"]["location"]}
+    known = {normalise_text(text) for text in MAPPING.value_maps["TULOC"]}
+    assert sorted(text for text in written if normalise_text(text) not in known) == []
