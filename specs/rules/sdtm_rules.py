@@ -157,11 +157,14 @@ def check_studyid_constant(ctx):
 @SDTM.rule("SDTM0008", "Warning", "Duplicate records", classes=("FINDINGS",), variables=("USUBJID", "--TESTCD"))
 def check_duplicate_findings(data, ds, ctx):
     """No two findings records share subject, test and timing: USUBJID, --CAT, --SCAT, --TESTCD,
-    --SPEC, --METHOD, --LOC, --LAT, --LNKID, --EVAL, --EVALID, --REFID, VISITNUM, --TPTNUM,
-    --TPTREF, --DTC (those present). SDTMIG 3.4 section 3.2.1.1 (natural keys of findings)."""
-    keys = [c for c in ds.vars("USUBJID", "--CAT", "--SCAT", "--TESTCD", "--SPEC", "--METHOD", "--LOC",
-                               "--LAT", "--LNKID", "--EVAL", "--EVALID", "--REFID", "VISITNUM", "--TPTNUM",
-                               "--TPTREF", "--DTC") if c in data.columns]
+    --TSTDTL, --SPEC, --METHOD, --LOC, --ANTREG, --LAT, --LNKID, --EVAL, --EVALID, --REFID,
+    --GRPID, --SYM, VISITNUM, --TPTNUM, --TPTREF, --DTC (those present). SDTMIG 3.4 section
+    3.2.1.1 (natural keys of findings); --TSTDTL further qualifies the test and --ANTREG the
+    location (SDTMIG 3.4 findings class), and in GF one variant's records share --GRPID and
+    its gene is --SYM (SDTMIG 3.4 GF domain), so records differing in them are distinct."""
+    keys = [c for c in ds.vars("USUBJID", "--CAT", "--SCAT", "--TESTCD", "--TSTDTL", "--SPEC", "--METHOD", "--LOC",
+                               "--ANTREG", "--LAT", "--LNKID", "--EVAL", "--EVALID", "--REFID", "--GRPID", "--SYM",
+                               "VISITNUM", "--TPTNUM", "--TPTREF", "--DTC") if c in data.columns]
     return hits(data, data.duplicated(keys, keep="first"), keys)
 
 

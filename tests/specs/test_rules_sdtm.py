@@ -62,6 +62,10 @@ SILENT = [
     ("SDTM0004", setv("LB", 0, "DOMAIN", "LB")),  # split dataset LBCH is covered by the engine test
     ("SDTM0005", setv("DS", 2, "DSSEQ", 2.0)),  # the same --SEQ in another subject
     ("SDTM0008", duplicate("LB", 0, LBSEQ=9.0, VISITNUM=2.0, VISIT="WEEK 2", LBDTC="2022-03-08", LBDY=8.0)),
+    ("SDTM0008", duplicate("LB", 0, LBSEQ=9.0, LBTSTDTL="PREDICTED AMINO ACID CHANGE")),  # another detail of the test
+    ("SDTM0008", duplicate("LB", 0, LBSEQ=9.0, LBANTREG="STROMA")),  # another region of the location
+    ("SDTM0008", duplicate("LB", 0, LBSEQ=9.0, LBGRPID="V02")),  # another group (in GF: another variant)
+    ("SDTM0008", duplicate("LB", 0, LBSEQ=9.0, LBSYM="FAT1")),  # another gene symbol
     ("SDTM0009", setv("LB", 0, "LBTESTCD", "ALT_2")),
     ("SDTM0010", setv("LB", 1, "LBTEST", "A" * 40)),
     ("SDTM0012", setv("AE", 0, "AEENDTC", "2022---10")),  # missing month written with a hyphen
