@@ -87,6 +87,46 @@ def test_consort_counts(small_adam):
     assert value(built, "BMEVLFL", "n", "Y") == 10
 
 
+def test_consort_text_stays_inside_its_boxes_and_the_figure(small_adam):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.patches import FancyBboxPatch
+
+    adsl = small_adam["ADSL"]
+    long_reason = ("Adequate hepatic function (total bilirubin <= 1.5 x ULN; ALT and AST <= 2.5 x ULN, "
+                   "<= 5 x ULN with liver metastases)")
+    adsl.loc[adsl["SCRFREAS"].notna().idxmax(), "SCRFREAS"] = long_reason
+    figure = consort.build_consort_figure(adsl).figure
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in figure.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    texts = [t for t in figure.axes[0].texts if t.get_text()]
+    assert len(texts) == len(boxes) == 6
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert figure.bbox.x0 <= extent.x0 and extent.x1 <= figure.bbox.x1, text.get_text()
+        assert any(b.x0 <= extent.x0 and extent.x1 <= b.x1 and b.y0 <= extent.y0 and extent.y1 <= b.y1 for b in boxes), \
+            text.get_text()
+    failures = next(t.get_text() for t in texts if t.get_text().startswith("Screen failures"))
+    assert "(n=1)" in failures and "liver metastases)" in failures  # wrapped, nothing cut off
+    assert len(failures.splitlines()) > 3
+
+
+def test_wrap_text_fits_the_width_keeps_every_word_and_indents_continuations():
+    from tlf.figures.common import text_width_in, wrap_text
+
+    line = "  Tumour invading major blood vessels or high risk of oesophageal fistula or bleeding (n=1)"
+    wrapped = wrap_text(f"Screen failures (n = 7)\n{line}", 2.0, 7.5)
+    lines = wrapped.splitlines()
+    assert lines[0] == "Screen failures (n = 7)"
+    assert all(text_width_in(part, 7.5) <= 2.0 for part in lines)
+    assert " ".join(wrapped.split()) == " ".join(f"Screen failures (n = 7) {line}".split())
+    assert lines[1].startswith("  Tumour") and all(part.startswith("    ") for part in lines[2:])
+    assert wrap_text("short\n\nlines", 2.0, 7.5) == "short\n\nlines"
+    assert wrap_text("Supercalifragilisticexpialidocious-and-more", 0.5, 7.5) == "Supercalifragilisticexpialidocious-and-more"
+    assert text_width_in("WWW", 7.5) > text_width_in("iii", 7.5) > 0
+
+
 def test_save_figure_png_300_dpi_and_svg(tmp_path, small_adam):
     built = km.build_pfs_figure(small_adam["ADSL"], small_adam["ADTTE"], settings=EFF)
     png, svg = save_figure(built.figure, tmp_path / "f.png", tmp_path / "f.svg")

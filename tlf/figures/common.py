@@ -14,11 +14,14 @@ no time); the SVG hash salt is fixed and its ``Date`` dropped, so a rerun writes
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from PIL import Image
 
 from tlf.figures.palette import quantise
@@ -103,6 +106,36 @@ def save_figure(figure: Figure, png: str | Path, svg: str | Path) -> tuple[Path,
     """
     image, svg = render_figure(figure, svg)
     return write_png(image, Path(png)), svg
+
+
+@lru_cache(maxsize=4096)
+def text_width_in(text: str, size_pt: float) -> float:
+    """Width in inches of one line of ``text`` in the house font (:data:`STYLE`) at ``size_pt``,
+    from the font's outlines (unhinted, as Agg draws it at 300 dpi and as the SVG scales)."""
+    font = FontProperties(family=STYLE["font.family"], size=size_pt)
+    width, _, _ = TextToPath().get_text_width_height_descent(text, font, ismath=False)
+    return width / 72
+
+
+def wrap_text(text: str, width_in: float, size_pt: float, *, indent: str = "  ") -> str:
+    """``text`` with each line wrapped at word boundaries to fit ``width_in`` inches at ``size_pt``.
+
+    A continuation line starts with the line's own leading spaces plus ``indent``, so a wrapped
+    item of an indented list stays visibly one item. A single word wider than the width is left
+    whole on its line (never cut).
+    """
+    wrapped = []
+    for line in text.split("\n"):
+        lead = line[: len(line) - len(line.lstrip(" "))]
+        current = ""
+        for word in line.split():
+            candidate = f"{current} {word}" if current else f"{lead}{word}"
+            if current and text_width_in(candidate, size_pt) > width_in:
+                wrapped.append(current)
+                candidate = f"{lead}{indent}{word}"
+            current = candidate
+        wrapped.append(current or lead)
+    return "\n".join(wrapped)
 
 
 def response_colour(value: object) -> str:

@@ -13,13 +13,16 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
-from tlf.figures.common import new_figure, style
+from tlf.figures.common import new_figure, style, wrap_text
 from tlf.results import BuiltOutput, StatRows
 from tlf.tables.disposition import SETS, count_disposition, record_disposition
 
 BOX = {"boxstyle": "round,pad=0.06", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
+FONT_PT = 7.5
 LINE_IN = 0.15
 """Height of a text line in inches (7.5 pt, line spacing 1.35)."""
+TEXT_MARGIN_IN = 0.1
+"""Space between a box's edge and its text, each side."""
 GAP_IN = 0.35
 WIDTH_IN, MAIN_X, SIDE_X, BOX_W = 9.0, 2.8, 6.6, 3.6
 
@@ -28,12 +31,17 @@ def _height(text: str) -> float:
     return LINE_IN * (text.count("\n") + 1) + 0.1
 
 
+def _fit(text: str) -> str:
+    """``text`` wrapped to the width inside a box (a long screen-failure reason takes several lines)."""
+    return wrap_text(text, BOX_W - 2 * TEXT_MARGIN_IN, FONT_PT)
+
+
 def _box(ax, x: float, top: float, text: str, *, align: str = "center") -> float:
-    """Draw a box whose top edge is at ``top`` (inches); return its bottom edge."""
+    """Draw a box whose top edge is at ``top`` (inches) around ``text`` (already :func:`_fit`); return its bottom edge."""
     height = _height(text)
     ax.add_patch(FancyBboxPatch((x - BOX_W / 2, top - height), BOX_W, height, **BOX))
-    tx = x if align == "center" else x - BOX_W / 2 + 0.1
-    ax.text(tx, top - height / 2, text, ha=align, va="center", fontsize=7.5, linespacing=1.35)
+    tx = x if align == "center" else x - BOX_W / 2 + TEXT_MARGIN_IN
+    ax.text(tx, top - height / 2, text, ha=align, va="center", fontsize=FONT_PT, linespacing=1.35)
     return top - height
 
 
@@ -65,19 +73,19 @@ def build_consort_figure(adsl: pd.DataFrame, *, settings: object = None) -> Buil
     flow = count_disposition(adsl)
     stats = StatRows()
     record_disposition(stats, adsl, flow)
-    screened = f"Screened (assessed for eligibility)\nn = {len(flow.screened)}"
-    failures = "\n".join([f"Screen failures (n = {len(flow.failures)})", *_reasons(flow.failure_reasons)])
-    treated = f"Treated (at least one dose of study treatment)\nn = {len(flow.treated)}"
+    screened = _fit(f"Screened (assessed for eligibility)\nn = {len(flow.screened)}")
+    failures = _fit("\n".join([f"Screen failures (n = {len(flow.failures)})", *_reasons(flow.failure_reasons)]))
+    treated = _fit(f"Treated (at least one dose of study treatment)\nn = {len(flow.treated)}")
     status = [f"{k.capitalize()}: n = {len(v)}" for k, v in flow.treatment_status.items()]
-    status_text = "\n".join(["Study treatment at data cut-off", *status,
-                             *(["Reasons for discontinuation:"] if flow.treatment_reasons else []),
-                             *_reasons(flow.treatment_reasons, capitalise=True)])
-    analysed = "\n".join(["Analysed", *(f"{SETS[f]}: n = {len(v)}" for f, v in flow.sets.items() if f != "BMEVLFL")])
+    status_text = _fit("\n".join(["Study treatment at data cut-off", *status,
+                                  *(["Reasons for discontinuation:"] if flow.treatment_reasons else []),
+                                  *_reasons(flow.treatment_reasons, capitalise=True)]))
+    analysed = _fit("\n".join(["Analysed", *(f"{SETS[f]}: n = {len(v)}" for f, v in flow.sets.items() if f != "BMEVLFL")]))
     ngs = flow.sets.get("BMEVLFL")
     biomarker = None
     if ngs is not None:
         groups = adsl.loc[adsl["USUBJID"].isin(ngs), "SIGGR1"].value_counts() if "SIGGR1" in adsl.columns else {}
-        biomarker = "\n".join([f"{SETS['BMEVLFL']}\nn = {len(ngs)}", *(f"{g}: n = {n}" for g, n in groups.items())])
+        biomarker = _fit("\n".join([f"{SETS['BMEVLFL']}\nn = {len(ngs)}", *(f"{g}: n = {n}" for g, n in groups.items())]))
     height = (0.3 + _height(screened) + max(_height(failures), 0.3) + _height(treated) + max(_height(status_text), 0.3)
               + _height(analysed) + 4 * GAP_IN + (_height(biomarker) + GAP_IN if biomarker else 0))
     with style():
