@@ -20,11 +20,7 @@ from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
 from specs.datasetjson import JsonContext
-from specs.define import DefineContext
-from specs.define.package import write_package_define
 from specs.errors import SpecError
-from specs.rules import summary_line, validate_folder
-from specs.rules.report import write_validation_report
 from subpack import __version__
 from subpack.background import ParallelStage
 from subpack.context import RunContext, Stage
@@ -209,6 +205,9 @@ def build_tlf_stage(context: RunContext, workers: Sequence[Executor] = ()) -> No
 def write_define(context: RunContext, key: str) -> None:
     """define.xml 2.1 (+ HTML view) of one standard (``sdtm`` or ``adam``), with the study's
     Analysis Results Metadata in the ADaM one (``analysis_results.yaml``); schema and data checks."""
+    from specs.define import DefineContext  # the worker's stages: the main process never loads them
+    from specs.define.package import write_package_define
+
     study = context.study
     standard = getattr(study, key)
     frames = context.results.get(key)
@@ -229,6 +228,9 @@ def write_define(context: RunContext, key: str) -> None:
 
 def validate_standard(context: RunContext, key: str) -> None:
     """Run the conformance rules over one written standard; write reports/validation_<key>.xlsx."""
+    from specs.rules import summary_line, validate_folder  # the worker's stages: the main process never loads them
+    from specs.rules.report import write_validation_report
+
     folder = context.work / key
     if not folder.is_dir():
         context.log.warning(f"Nothing to validate: no {key.upper()} datasets were written.")
