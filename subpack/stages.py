@@ -26,6 +26,12 @@ from subpack.background import ParallelStage
 from subpack.context import RunContext, Stage
 
 
+LOG_EXAMPLES = 20
+"""Most examples of one kind logged, one line each (the reports hold them all), so a large study's log stays scannable."""
+LINE_EXAMPLES = 5
+"""Most examples listed within one log line."""
+
+
 def describe_specs(context: RunContext) -> None:
     """Log what the study's validated metadata contains."""
     study = context.study
@@ -112,7 +118,7 @@ def _log_issues(context: RunContext, issues, blocking: frozenset[str]) -> None:
     detail = "; ".join(f"{check} {severity.lower()} x{n}" for (check, severity), n in counts.items())
     context.log.warning(f"Data issues: {len(frame)} ({detail}); see reports/data_issues.csv.")
     blocked = frame[frame["check"].isin(blocking)]
-    for issue in blocked.head(20).itertuples(index=False):
+    for issue in blocked.head(LOG_EXAMPLES).itertuples(index=False):
         context.log.error(f"Blocking data issue {issue.check}: {issue.file} row {issue.row} column {issue.column}: {issue.message}")
 
 
@@ -136,7 +142,7 @@ def _log_conformance(context: RunContext, findings, standard: str) -> None:
     errors = findings[findings["severity"] == "Error"]
     warnings = findings[findings["severity"] == "Warning"]
     context.log.note(f"{standard} conformance to spec: {len(errors)} error(s), {len(warnings)} warning(s).")
-    for row in errors.drop_duplicates(["dataset", "rule", "variable"]).head(20).itertuples(index=False):
+    for row in errors.drop_duplicates(["dataset", "rule", "variable"]).head(LOG_EXAMPLES).itertuples(index=False):
         context.log.error(f"{row.dataset}.{row.variable}: {row.message} (e.g. row {row.row}, value {row.value!r}) [{row.rule}]")
 
 
@@ -172,9 +178,17 @@ def _response_qc(context: RunContext, adtr, sdtm) -> None:
     if found.empty:
         context.log.note("Response QC: every investigator response agrees with the RECIST 1.1 lesion arithmetic.")
         return
-    cases = "; ".join(f"{r.USUBJID} {r.VISIT}: investigator {r.RSSTRESC}, arithmetic {r.OVRLRESP}" for r in found.itertuples())
-    context.log.warning(f"Response QC: {len(found)} investigator response(s) differ from the lesion arithmetic ({cases}); "
-                        "see reports/response_qc.csv.")
+    context.log.warning(describe_response_discrepancies(found))
+
+
+def describe_response_discrepancies(found) -> str:
+    """The run log's one line on the response QC's disagreements: how many, the first
+    :data:`LINE_EXAMPLES` of them, and where the rest are."""
+    cases = "; ".join(f"{r.USUBJID} {r.VISIT}: investigator {r.RSSTRESC}, arithmetic {r.OVRLRESP}"
+                      for r in found.head(LINE_EXAMPLES).itertuples())
+    more = f"; and {len(found) - LINE_EXAMPLES} more" if len(found) > LINE_EXAMPLES else ""
+    return (f"Response QC: {len(found)} investigator response(s) differ from the lesion arithmetic ({cases}{more}); "
+            "see reports/response_qc.csv.")
 
 
 def _as_result(name: str, frame):
@@ -220,7 +234,7 @@ def write_define(context: RunContext, key: str) -> None:
     except SpecError as exc:
         context.log.error(f"{key}/define.xml: analysis results metadata: {exc}")
         return
-    for problem in outcome.problems[:20]:
+    for problem in outcome.problems[:LOG_EXAMPLES]:
         context.log.error(f"{key}/define.xml: {problem}")
     arm = f"; {outcome.analysis_results} analysis result(s) described (ARM 1.0)" if outcome.analysis_results else ""
     context.log.note(f"{key}/define.xml: {len(frames)} datasets{arm}; schema and data checks: {len(outcome.problems)} problem(s).")

@@ -153,3 +153,17 @@ def test_the_console_script_and_python_m_subpack_use_console_main():
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["subpack"] == "subpack.cli:console_main"
     assert "console_main()" in (Path(__file__).parents[2] / "subpack" / "__main__.py").read_text()
+
+
+def test_the_response_qc_log_line_lists_five_disagreements_and_counts_the_rest():
+    import pandas as pd
+
+    from subpack.stages import describe_response_discrepancies
+
+    found = pd.DataFrame({"USUBJID": [f"S-{i}" for i in range(7)], "VISIT": "Week 36", "RSSTRESC": "CR", "OVRLRESP": "PR"})
+    line = describe_response_discrepancies(found)
+    assert line.startswith("Response QC: 7 investigator response(s) differ")
+    assert "S-4 Week 36: investigator CR, arithmetic PR; and 2 more); see reports/response_qc.csv." in line
+    assert "S-5" not in line
+    two = describe_response_discrepancies(found.head(2))
+    assert "S-1 Week 36: investigator CR, arithmetic PR); see" in two and "more" not in two
