@@ -19,9 +19,9 @@ from specs.errors import SpecError
 from specs.loader import load_study, study_folder
 from specs.model import Study
 from subpack import __version__
-from subpack.manifest import write_manifest
 from subpack.background import BackgroundStages, ParallelStage
 from subpack.context import RunContext, Stage, StageFailed
+from subpack.manifest import write_manifest
 from subpack.runlog import RunLog
 from subpack.stages import STAGES
 

@@ -11,9 +11,9 @@ from concurrent.futures import Executor
 from functools import partial
 from pathlib import Path
 
+from adam.build import build_adam
 from edc.inventory import inventory, write_inventory
 from edc.readers import ParsedSheets
-from adam.build import build_adam
 from sdtm.build import publishable, run_mappers, write_domains, write_sdtm
 from sdtm.context import MappingContext
 from sdtm.mapping import load_mapping
@@ -24,7 +24,6 @@ from specs.errors import SpecError
 from subpack import __version__
 from subpack.background import ParallelStage
 from subpack.context import RunContext, Stage
-
 
 LOG_EXAMPLES = 20
 """Most examples of one kind logged, one line each (the reports hold them all), so a large study's log stays scannable."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import background_support as support
 import pytest
 from rich.console import Console
