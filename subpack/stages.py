@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adam.build import build_adam
 from edc.inventory import inventory, write_inventory
@@ -24,6 +25,9 @@ from specs.errors import SpecError
 from subpack import __version__
 from subpack.background import ParallelStage
 from subpack.context import RunContext, Stage
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOG_EXAMPLES = 20
 """Most examples of one kind logged, one line each (the reports hold them all), so a large study's log stays scannable."""
@@ -180,7 +184,7 @@ def _response_qc(context: RunContext, adtr, sdtm) -> None:
     context.log.warning(describe_response_discrepancies(found))
 
 
-def describe_response_discrepancies(found) -> str:
+def describe_response_discrepancies(found: pd.DataFrame) -> str:
     """The run log's one line on the response QC's disagreements: how many, the first
     :data:`LINE_EXAMPLES` of them, and where the rest are."""
     cases = "; ".join(f"{r.USUBJID} {r.VISIT}: investigator {r.RSSTRESC}, arithmetic {r.OVRLRESP}"
