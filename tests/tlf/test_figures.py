@@ -60,6 +60,30 @@ def test_swimmer_counts_ongoing(small_adam):
     assert value(built, "EOTSTT", "n", "ONGOING") == 6
 
 
+def _many_subjects(frame: pd.DataFrame, copies: int) -> pd.DataFrame:
+    """``frame`` repeated ``copies`` times, each copy's subjects renamed (USUBJID and SUBJID)."""
+    parts = []
+    for copy in range(copies):
+        part = frame.copy()
+        part["USUBJID"] = part["USUBJID"].astype(str) + f"-{copy}"
+        if "SUBJID" in part.columns:
+            part["SUBJID"] = part["SUBJID"].astype(str) + f"-{copy}"
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_swimmer_labels_each_subject_only_while_the_labels_fit(small_adam):
+    few = tumour.build_swimmer_figure(small_adam["ADSL"], small_adam["ADRS"], settings=EFF).figure.axes[0]
+    assert len([t for t in few.get_yticklabels() if t.get_text()]) == 12
+    assert len(few.texts) == 6  # one arrow per ongoing subject
+    many = tumour.build_swimmer_figure(_many_subjects(small_adam["ADSL"], 10), _many_subjects(small_adam["ADRS"], 10),
+                                       settings=EFF)
+    ax = many.figure.axes[0]
+    assert value(many, "TRTDURD", "n") == 120 and value(many, "EOTSTT", "n", "ONGOING") == 60
+    assert list(ax.get_yticks()) == [] and ax.get_ylabel() == "Subjects (n=120), by treatment duration"
+    assert len(ax.texts) == 0 and len(ax.collections[-1].get_offsets()) == 60  # the arrowheads, one set
+
+
 def test_oncoprint_keeps_signature_genes_beyond_top_n(small_adam):
     settings = Settings(population="BMEVLFL", top_genes=2)
     built = biomarker.build_oncoprint_figure(small_adam["ADSL"], small_adam["ADBM"], small_adam["ADRS"], settings=settings)

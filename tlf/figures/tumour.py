@@ -13,7 +13,10 @@ Sources and rules:
   months, coloured by confirmed BOR; markers at the first confirmed response (ADRS ``CRSP``
   ADT), the first unconfirmed response when not confirmed (``RSP``), progression (``PD``) and
   death (ADSL ``DTHDT``), all relative to ``TRTSDT``; an arrow when treatment is ongoing at
-  the cut-off (``EOTSTT == "ONGOING"``).
+  the cut-off (``EOTSTT == "ONGOING"``). Each bar is labelled with its subject while the
+  labels fit one per bar (:data:`LABEL_PT` or more per row: up to 78 subjects on the figure);
+  beyond that the axis says how many subjects there are instead, and the ongoing arrows are
+  drawn as one set of arrowheads.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from tlf.figures.common import RESPONSE_COLOURS, new_figure, response_colour, st
 from tlf.results import BuiltOutput, StatRows
 from tlf.tables.common import Settings, as_datetime, select_population, yes
 from tlf.tables.response import subject_values
+
+
+LABEL_PT = 5.0
+"""Font size of the swimmer plot's subject labels, and the least row height (points) that shows them."""
 
 
 def _legend(ax, values: pd.Series, **kwargs) -> None:
@@ -143,9 +150,11 @@ def build_swimmer_figure(adsl: pd.DataFrame, adrs: pd.DataFrame, *, settings: Se
         stats.add("TRTDURD", "max_months", data["_DUR"].max(), subjects=data["USUBJID"])
     stats.add("EOTSTT", "n", int(data["_ONGOING"].sum()), subjects=data.loc[data["_ONGOING"], "USUBJID"], level="ONGOING")
     height = min(max(4.0, 0.12 * len(data) + 1.2), 6.2)
+    axes_box = (0.12, 0.09, 0.7, 0.88)
+    labelled = len(data) * LABEL_PT <= height * axes_box[3] * 72
     with style():
         figure = new_figure((9.0, height))
-        ax = figure.add_axes((0.12, 0.09, 0.7, 0.88))
+        ax = figure.add_axes(axes_box)
         y = np.arange(len(data))
         ax.barh(y, data["_DUR"], height=0.7, color=[response_colour(v) for v in data["_CBOR"]], edgecolor="none")
         markers = (("_RESP", "^", "black", "Confirmed response"), ("_URESP", "^", "white", "Unconfirmed response"),
@@ -154,10 +163,16 @@ def build_swimmer_figure(adsl: pd.DataFrame, adrs: pd.DataFrame, *, settings: Se
             ax.scatter(data[column], y, marker=marker, s=18, facecolor=face, edgecolor="black", linewidth=0.5, zorder=3)
         ongoing = data["_ONGOING"].to_numpy()
         arrow = max(data["_DUR"].max() * 0.04, 0.3) if len(data) else 0.3
-        for yy, x in zip(y[ongoing], data.loc[ongoing, "_DUR"]):
-            ax.annotate("", xy=(x + arrow, yy), xytext=(x, yy), arrowprops={"arrowstyle": "->", "lw": 0.8})
-        ax.set_yticks(y)
-        ax.set_yticklabels(data.get("SUBJID", data["USUBJID"]).astype(str), fontsize=5)
+        if labelled:
+            for yy, x in zip(y[ongoing], data.loc[ongoing, "_DUR"]):
+                ax.annotate("", xy=(x + arrow, yy), xytext=(x, yy), arrowprops={"arrowstyle": "->", "lw": 0.8})
+            ax.set_yticks(y)
+            ax.set_yticklabels(data.get("SUBJID", data["USUBJID"]).astype(str), fontsize=LABEL_PT)
+        else:
+            ax.scatter(data.loc[ongoing, "_DUR"] + arrow / 2, y[ongoing], marker=">", s=6, color="black", linewidth=0,
+                       zorder=3)
+            ax.set_yticks([])
+            ax.set_ylabel(f"Subjects (n={len(data)}), by treatment duration")
         ax.set_ylim(-0.7, len(data) - 0.3)
         ax.set_xlim(left=0)
         ax.set_xlabel("Months since first dose (bar: treatment duration)")
