@@ -31,7 +31,6 @@ from tlf.results import BuiltOutput, StatRows
 from tlf.tables.common import Settings, as_datetime, select_population, yes
 from tlf.tables.response import subject_values
 
-
 LABEL_PT = 5.0
 """Font size of the swimmer plot's subject labels, and the least row height (points) that shows them."""
 
