@@ -36,15 +36,30 @@ class TableLayout:
         self.widths = [pdf.epw * w / total for w in spec.col_widths]
         self.x = [pdf.l_margin + sum(self.widths[:i]) for i in range(len(self.widths) + 1)]
         self._wrapped: dict[tuple[str, str, float], list[str]] = {}
+        self._widths: dict[tuple[str, str], float] = {}
+        self._covered: dict[tuple[str, str], bool] = {}
 
     # -- text measurement and wrapping ------------------------------------------------------
     def _use(self, style: str) -> None:
         self.pdf.set_font(self.font, style, self.size)
 
     def width(self, text: str) -> float:
-        """Width of ``text`` in mm in the current font (fpdf2's glyph advance table)."""
-        widths = self.pdf.current_font.cw
-        return sum(widths[ord(c)] for c in text) * self.size * 0.001 / self.pdf.k
+        """Width of ``text`` in mm in the current font (fpdf2's glyph advance table; memoised per font and text)."""
+        font = self.pdf.current_font
+        key = (font.fontkey, text)
+        if key not in self._widths:
+            widths = font.cw
+            self._widths[key] = sum(widths[ord(c)] for c in text) * self.size * 0.001 / self.pdf.k
+        return self._widths[key]
+
+    def _covers(self, text: str) -> bool:
+        """True when the current font has a glyph for every character of ``text`` (memoised per font and text)."""
+        font = self.pdf.current_font
+        key = (font.fontkey, text)
+        if key not in self._covered:
+            covered = font.cmap
+            self._covered[key] = all(ord(c) in covered for c in text)
+        return self._covered[key]
 
     def wrap(self, text: str, width: float) -> list[str]:
         """Greedy word wrap of ``text`` into lines no wider than ``width`` mm (memoised)."""
@@ -79,8 +94,7 @@ class TableLayout:
     # -- drawing ----------------------------------------------------------------------------
     def _text(self, text: str, left: float, width: float, top: float, align: str) -> None:
         pdf = self.pdf
-        covered = pdf.current_font.cmap
-        if all(ord(c) in covered for c in text):
+        if self._covers(text):
             shift = {"l": PAD_MM, "c": (width - self.width(text)) / 2, "r": width - PAD_MM - self.width(text)}[align]
             # the baseline fpdf2's cell() uses: half the line height plus 0.3 of the font size
             pdf.text(left + shift, top + PAD_MM + 0.5 * self.line + 0.3 * pdf.font_size, text)
