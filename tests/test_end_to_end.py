@@ -42,7 +42,8 @@ def test_every_raw_record_is_accounted_for(package):
     assert ledger.loc[ledger["STATUS"] == "rejected", "REASON"].tolist() == ["duplicate record"]
 
 
-def test_conformance_and_validation_have_no_errors(package):
+def assert_no_conformance_or_validation_errors(package: Path) -> None:
+    """No error in the spec conformance reports, the validation workbooks or the define.xml checks."""
     for name in ("sdtm_conformance.csv", "adam_conformance.csv"):
         findings = pd.read_csv(package / "reports" / name)
         assert findings[findings["severity"] == "Error"].empty, findings.head()
@@ -50,6 +51,10 @@ def test_conformance_and_validation_have_no_errors(package):
         issues = pd.read_excel(package / "reports" / f"validation_{standard}.xlsx", sheet_name="Issue Summary")
         assert issues[issues["Severity"] == "Error"].empty, issues
         assert validate_define(package / standard / "define.xml") == []
+
+
+def test_conformance_and_validation_have_no_errors(package):
+    assert_no_conformance_or_validation_errors(package)
 
 
 def test_manifest_lists_every_output_with_checksums(package):
@@ -112,6 +117,7 @@ def test_interim_cutoff_runs_and_keeps_the_response_counts(tmp_path):
     adrs, _ = pyreadstat.read_xport(out / "adam" / "adrs.xpt")
     counts = adrs.loc[adrs["PARAMCD"] == "CBOR", "AVALC"].value_counts().to_dict()
     assert counts == {k: v for k, v in PUBLICATION["efficacy"]["confirmed_bor"].items()}
+    assert_no_conformance_or_validation_errors(out)  # a subsequent therapy after the last contact: RFPENDTC
 
 
 def test_treatment_related_adverse_events(package):
@@ -184,3 +190,19 @@ def test_adam_define_describes_the_primary_endpoint_and_pfs(package):
     for href in (h for h in hrefs if h.startswith("../tlf/")):
         assert (package / "adam" / href).resolve().is_file(), href
     assert validate_define(package / "adam" / "define.xml") == []
+
+
+def test_an_uncalibrated_simulated_study_builds_without_errors(tmp_path):
+    """300 screened subjects drawn from the simulator's distributions meet values and edge cases the
+    53 calibrated ones do not (every ethnic group and lesion site, an assessment with no target
+    lesion measured); the package is built with no error anywhere."""
+    from edc.simulate import write_scaled_study
+
+    raw, out = tmp_path / "raw", tmp_path / "pkg"
+    write_scaled_study(raw, subjects=300, seed=1)
+    assert run_pipeline("alter_e003", out=out, raw=raw, console=Console(quiet=True)) == 0
+    assert_no_conformance_or_validation_errors(out)
+    issues = pd.read_csv(out / "reports" / "data_issues.csv")
+    assert issues[issues["severity"] == "ERROR"].empty, issues.head()
+    dm = _xpt(out, "sdtm", "dm")
+    assert dm["USUBJID"].nunique() == 300
