@@ -290,11 +290,15 @@ def check_subject_has_disposition(data, ds, ctx):
 @SUBJECT.rule("SDTM0064", "Warning", "AE start date is after the latest Disposition date", p21_id="SD0080",
               domains=("AE",), variables=("USUBJID", "AESTDTC"), needs=("DS",))
 def check_ae_before_last_disposition(data, ds, ctx):
-    """AESTDTC is on or before the latest DSSTDTC of the subject. P21 SD0080; SDTMIG 3.4 section
-    6.2 (DS)."""
+    """AESTDTC is on or before the DSSTDTC of the subject's latest disposition event. P21 SD0080;
+    SDTMIG 3.4 section 6.2 (DS). Protocol milestones (informed consent) are not disposition
+    events: a subject still on treatment has none, and its AEs are not compared (they were all
+    reported as after the consent date). Without DSCAT every DS record counts."""
     disposition = ctx.domain("DS")
     if not {"USUBJID", "DSSTDTC"} <= set(disposition.columns):
         return None
+    if "DSCAT" in disposition.columns:
+        disposition = disposition[text(disposition["DSCAT"]).eq("DISPOSITION EVENT")]
     latest = (pd.DataFrame({"u": text(disposition["USUBJID"]), "d": text(disposition["DSSTDTC"])})
               .dropna().groupby("u")["d"].max())
     last = text(data["USUBJID"]).map(latest)

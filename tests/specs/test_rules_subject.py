@@ -60,6 +60,7 @@ FIRES = [
 ]
 
 SILENT = [
+    ("SDTM0064", remove("DS", [1])),  # S1-001 still on treatment: consent is a milestone, not a disposition event
     ("SDTM0042", setv("DM", 1, "SUBJID", "004")),
     ("SDTM0043", setv("DM", 0, "RFENDTC", "2022-03")),  # partial end in the start month
     ("SDTM0049", setv("DS", 2, "DSSTDTC", "2022-05-10T08:00")),  # same date, with a time
