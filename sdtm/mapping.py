@@ -15,6 +15,7 @@ from pathlib import Path
 import cerberus
 import yaml
 
+from specs.documents import parse_yaml
 from specs.errors import SpecError, SpecProblem
 
 MAPPING_FILE = "raw_mapping.yaml"
@@ -91,7 +92,7 @@ def _load_value_maps(folder: Path, problems: list[SpecProblem]) -> dict[str, dic
     maps: dict[str, dict[str, str | None]] = {}
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         try:
-            mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            mapping = parse_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             problems.append(SpecProblem(str(path), "", None, None, f"not valid YAML: {exc}"))
             continue
@@ -118,7 +119,7 @@ def load_mapping(folder: Path) -> MappingSpec:
     path = folder / MAPPING_FILE
     source = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise SpecError([SpecProblem(source, "", None, None, "file is missing")]) from None
     except yaml.YAMLError as exc:

@@ -10,8 +10,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from specs.documents import parse_yaml
 from specs.errors import SpecProblem
 from specs.model import Codelist, Term
 
@@ -46,7 +45,7 @@ def load_ct(folder: Path = CT_FOLDER) -> tuple[ControlledTerminology, list[SpecP
         return ControlledTerminology({}, ()), problems
     packages: tuple[str, ...] = ()
     if yaml_path.exists():
-        meta = yaml.safe_load(yaml_path.read_text(encoding="utf-8")) or {}
+        meta = parse_yaml(yaml_path.read_text(encoding="utf-8")) or {}
         packages = tuple(str(p.get("name", p)) if isinstance(p, dict) else str(p) for p in meta.get("packages", []))
     grouped: dict[str, dict] = {}
     with csv_path.open(encoding="utf-8", newline="") as handle:

@@ -15,6 +15,15 @@ import yaml
 
 from specs.errors import SpecError, SpecProblem
 
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, with libyaml's C parser when PyYAML was built with it (about eight
+times faster; the same Python constructor builds the same objects)."""
+
+
+def parse_yaml(text: str) -> object:
+    """``yaml.safe_load(text)``, with libyaml's parser where available (:data:`YAML_LOADER`)."""
+    return yaml.load(text, Loader=YAML_LOADER)
+
 
 _VALIDATED: dict[tuple, tuple[dict, dict]] = {}
 """Documents already read and validated, by file (path, size, modification time) and schema:
@@ -43,7 +52,7 @@ def _validated(path: Path, schema: dict) -> dict:
     """:func:`load_yaml_document` without the memo."""
     source = str(path)
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        document = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise SpecError([SpecProblem(source, "", None, None, "file is missing")]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

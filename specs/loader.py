@@ -14,6 +14,7 @@ import cerberus
 import yaml
 
 from specs.ct import CT_FOLDER, ControlledTerminology, load_ct
+from specs.documents import parse_yaml
 from specs.errors import SpecError, SpecProblem
 from specs.model import Analysis, AssessmentSchedule, Recist, Site, Standard, Study
 from specs.schemas import STUDY_YAML
@@ -52,7 +53,7 @@ def _flatten_errors(source: str, errors: dict, path: str = "") -> list[SpecProbl
 
 def _read_yaml(path: Path) -> tuple[dict | None, list[SpecProblem]]:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}, []
+        return parse_yaml(path.read_text(encoding="utf-8")) or {}, []
     except FileNotFoundError:
         return None, [SpecProblem(str(path), "", None, None, "file is missing")]
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -33,6 +33,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from specs.documents import parse_yaml
 from specs.errors import SpecError
 from tlf.render.spec import HeaderCell, OutputSpec
 from tlf.render.text import fill_template, fill_templates, sandbox_environment
@@ -223,7 +224,7 @@ def load_catalogue(path: str | Path) -> list[CatalogueEntry]:
     path = Path(path)
     source = path.name
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CatalogueError([CatalogueProblem(source, "", "", f"cannot read: {exc}")]) from exc
     validator = cerberus.Validator(CATALOGUE_SCHEMA, allow_unknown=False)

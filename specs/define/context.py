@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from specs.documents import parse_yaml
 from specs.model import Study
 
 CT_SETS = ("SDTM", "ADaM", "CDASH", "SEND", "DEFINE-XML")
@@ -90,7 +89,7 @@ def read_ct_packages(path: Path | str) -> tuple[CTPackage, ...]:
     path = Path(path)
     if not path.exists():
         return ()
-    meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    meta = parse_yaml(path.read_text(encoding="utf-8")) or {}
     entries = meta.get("packages", []) if isinstance(meta, dict) else meta
     packages: list[CTPackage] = []
     for entry in entries or []:
@@ -99,7 +98,7 @@ def read_ct_packages(path: Path | str) -> tuple[CTPackage, ...]:
             status = str(entry.get("status", "Final"))
         else:
             text, status = str(entry), "Final"
-        found_set = next((s for s in CT_SETS if re.search(rf"(?<![A-Za-z]){re.escape(s)}", text, re.I)), None)
+        found_set = next((s for s in CT_SETS if re.search(rf"(?<![A-Za-z]){re.escape(s)}", text, re.IGNORECASE)), None)
         date = re.search(r"(\d{4})-?(\d{2})-?(\d{2})", text)
         if found_set is None or date is None:
             raise ValueError(f"{path}: cannot tell the publishing set and date of CT package {entry!r}")
