@@ -175,9 +175,11 @@ def _entry(raw: dict) -> CatalogueEntry:
     )
 
 
-def _check_entry(source: str, index: int, raw: object) -> tuple[CatalogueEntry | None, list[CatalogueProblem]]:
+def _check_entry(source: str, index: int, raw: object,
+                 validator: cerberus.Validator) -> tuple[CatalogueEntry | None, list[CatalogueProblem]]:
+    """One entry checked by ``validator`` (of :data:`ENTRY_SCHEMA`, built once per catalogue: cerberus
+    checks the schema itself each time a validator is made) and by the rules cerberus cannot state."""
     name = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"#{index + 1}"
-    validator = cerberus.Validator(ENTRY_SCHEMA, allow_unknown=False)
     if not validator.validate(raw):
         return None, _flatten(source, name, validator.errors)
     entry = _entry(validator.document)
@@ -231,8 +233,9 @@ def load_catalogue(path: str | Path) -> list[CatalogueEntry]:
     if not validator.validate(document if isinstance(document, dict) else {"outputs": document}):
         raise CatalogueError(_flatten(source, "", validator.errors))
     entries, problems, seen = [], [], set()
+    entry_validator = cerberus.Validator(ENTRY_SCHEMA, allow_unknown=False)
     for index, raw in enumerate(document["outputs"]):
-        entry, found = _check_entry(source, index, raw)
+        entry, found = _check_entry(source, index, raw, entry_validator)
         problems += found
         if entry is not None:
             if entry.id in seen:
