@@ -18,10 +18,12 @@ then listed as contributing (``used``) in the reconciliation:
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
-from sdtm.common import map_coded, map_date, map_date_unreported, read_keyed_rows
+from sdtm.common import earliest_possible, map_coded, map_date, map_date_unreported, read_keyed_rows
 from sdtm.context import DomainResult, MappingContext
 from sdtm.dates import dtc_date
 from sdtm.frames import add_columns, reset_rows
@@ -89,6 +91,15 @@ def _latest_activity(ctx: MappingContext, cutoff: pd.Timestamp) -> pd.Series:
             frames.append(pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "_date": dates.to_numpy()}))
     dates = pd.concat(frames, ignore_index=True).dropna()
     return dates[dates["_date"] <= cutoff].groupby("USUBJID")["_date"].max()
+
+
+def filter_consent_after_cutoff(dm: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
+    """The DM records of subjects whose informed consent (RFICDTC) is after the data cut-off: the
+    earliest date a partial RFICDTC can mean is after it (the rule of
+    :func:`sdtm.common.split_after_cutoff`). The mapping keeps every subject of the raw data, so
+    a package cut off before a subject entered the study would list them; the SDTM stage refuses
+    such a cut-off instead."""
+    return dm[(earliest_possible(dm["RFICDTC"]) > pd.Timestamp(cutoff)).to_numpy()]
 
 
 def derive_age_check(dm: pd.DataFrame, ctx: MappingContext) -> None:

@@ -152,6 +152,8 @@ def create_lab_long(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFram
                                           positions=part)
         excluded.append(_reasons(rows.take(part[empty]), "no laboratory result recorded on the row"))
         longs.append(select_columns(long, RECORD_COLUMNS))
+    if not longs:  # every sample after the cut-off
+        return pd.DataFrame(columns=RECORD_COLUMNS), rejected, excluded
     return pd.concat(longs, ignore_index=True), rejected, excluded
 
 

@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--study", default="alter_e003", help="study name under specs/ or path to a study folder (default: %(default)s)")
     run.add_argument("--out", type=Path, help="output folder (default: out/<study>)")
-    run.add_argument("--cutoff", help="data cut-off: a name from study.yaml (final, interim) or a date YYYY-MM-DD (default: the study's default)")
+    run.add_argument("--cutoff", help="data cut-off: a name from study.yaml (final, interim) or a date YYYY-MM-DD, "
+                     "on or after the last informed consent (default: the study's default)")
     run.add_argument("--raw", type=Path, help="raw-data folder (default: the study's embedded rawdata/<study>)")
     run.add_argument("--quiet", action="store_true", help="print only warnings, errors and the final line")
 

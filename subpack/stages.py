@@ -17,6 +17,7 @@ from edc.inventory import inventory, write_inventory
 from edc.readers import ParsedSheets
 from sdtm.build import publishable, run_mappers, write_domains, write_sdtm
 from sdtm.context import MappingContext
+from sdtm.dm import filter_consent_after_cutoff
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
@@ -99,6 +100,12 @@ def build_sdtm(context: RunContext) -> None:
     sheets = context.results.pop("raw_sheets", None)  # the workbooks the rawdata stage parsed, used once
     ctx = MappingContext(study, mapping, context.raw, context.cutoff_date, raw_sheets=sheets)
     run_mappers(ctx, MAPPERS)
+    late = filter_consent_after_cutoff(ctx.domain("DM"), context.cutoff_date)
+    if not late.empty:
+        log.error(f"The data cut-off {context.cutoff_date.isoformat()} is before the informed consent of {len(late)} of "
+                  f"{len(ctx.domain('DM'))} subjects (the last on {late['RFICDTC'].max()}). A package keeps every subject "
+                  "of the raw data, so the cut-off must be on or after the last informed consent.")
+        return
     reports = context.work / "reports"
     run = write_sdtm(ctx, context.results.get("raw_files", []), context.work / "sdtm", reports,
                      json_context=json_context(context, "SDTM"), timestamp=study.analysis.xpt_timestamp)

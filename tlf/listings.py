@@ -26,7 +26,7 @@ from tlf.tables.common import as_datetime, select_population, yes
 
 def _date(values: pd.Series) -> pd.Series:
     dates = as_datetime(values)
-    return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "")
+    return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "").astype(object)
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -37,7 +37,7 @@ def _text(values: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v)
 
-    return values.map(one)
+    return values.map(one).astype(object)  # text even when there are no values (an empty map is numeric)
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -287,3 +287,14 @@ def test_every_ethnic_group_the_simulator_writes_is_in_the_ethnic_map():
 
     groups = {normalise_text(group) for group in load_config()["population"]["ethnic_groups"]}
     assert groups <= set(MAPPING.value_maps["ETHNIC"])
+
+
+def test_subjects_who_consented_after_the_cutoff_are_found_partial_dates_at_their_earliest():
+    from sdtm.dm import filter_consent_after_cutoff
+
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "C", "D", "E"],
+                       "RFICDTC": ["2022-04-15", "2022-04-16", "2022-04", "2022-05", None]})
+    late = filter_consent_after_cutoff(dm, dt.date(2022, 4, 15))
+    # "2022-04" can mean 2022-04-01: not after; a missing consent date is not after either
+    assert late["USUBJID"].tolist() == ["B", "D"]
+    assert filter_consent_after_cutoff(dm, dt.date(2022, 5, 1)).empty

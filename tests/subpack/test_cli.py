@@ -167,3 +167,12 @@ def test_the_response_qc_log_line_lists_five_disagreements_and_counts_the_rest()
     assert "S-5" not in line
     two = describe_response_discrepancies(found.head(2))
     assert "S-1 Week 36: investigator CR, arithmetic PR); see" in two and "more" not in two
+
+
+def test_a_cutoff_before_the_last_informed_consent_is_refused_with_the_reason(tmp_path):
+    out = tmp_path / "pkg"
+    assert run_pipeline("alter_e003", out=out, cutoff="2022-04-15", console=_quiet(), stages=STAGES[:3]) == 1
+    log = (tmp_path / "pkg.failed.log").read_text()
+    assert ("ERROR: The data cut-off 2022-04-15 is before the informed consent of 40 of 53 subjects "
+            "(the last on 2022-09-16)") in log
+    assert not out.exists()

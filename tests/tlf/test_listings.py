@@ -55,3 +55,14 @@ def test_screen_failure_listing(small_adam):
 def test_listing_body_is_text(small_adam):
     body = build_response_listing(small_adam["ADSL"], small_adam["ADRS"], settings=Settings(population="EFFFL")).body
     assert body.map(lambda v: isinstance(v, str)).all().all()
+
+
+def test_listings_of_no_records_have_their_columns_and_count_zero(small_adam):
+    """A data cut-off before the first adverse event or response: the listings are empty, not an error."""
+    settings = Settings(population="SAFFL")
+    ae = build_ae_listing(small_adam["ADSL"], small_adam["ADAE"].iloc[0:0], settings=settings)
+    full = build_ae_listing(small_adam["ADSL"], small_adam["ADAE"], settings=settings)
+    assert ae.body.empty and list(ae.body.columns) == list(full.body.columns)
+    assert count(ae, "RECORDS") == 0 and count(ae, "SUBJECTS") == 0
+    response = build_response_listing(small_adam["ADSL"], small_adam["ADRS"].iloc[0:0], settings=settings)
+    assert response.body.empty and count(response, "RECORDS") == 0
