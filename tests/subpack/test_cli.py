@@ -176,3 +176,9 @@ def test_a_cutoff_before_the_last_informed_consent_is_refused_with_the_reason(tm
     assert ("ERROR: The data cut-off 2022-04-15 is before the informed consent of 40 of 53 subjects "
             "(the last on 2022-09-16)") in log
     assert not out.exists()
+
+
+def test_a_cutoff_before_any_lab_sample_reaches_the_same_refusal(tmp_path):
+    # 2022-03-01: every lab sample is after it (LB maps nothing) and most subjects had not consented
+    assert run_pipeline("alter_e003", out=tmp_path / "pkg", cutoff="2022-03-01", console=_quiet(), stages=STAGES[:3]) == 1
+    assert "ERROR: The data cut-off 2022-03-01 is before the informed consent of" in (tmp_path / "pkg.failed.log").read_text()
