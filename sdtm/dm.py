@@ -19,6 +19,7 @@ then listed as contributing (``used``) in the reconciliation:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,13 @@ def filter_consent_after_cutoff(dm: pd.DataFrame, cutoff: dt.date) -> pd.DataFra
     a package cut off before a subject entered the study would list them; the SDTM stage refuses
     such a cut-off instead."""
     return dm[(earliest_possible(dm["RFICDTC"]) > pd.Timestamp(cutoff)).to_numpy()]
+
+
+def compare_sites(dm: pd.DataFrame, declared: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The study's declared sites (``study.yaml`` ``sites``) without any subject in DM, and the
+    SITEIDs of DM that the study does not declare, each sorted."""
+    seen = set(dm["SITEID"].dropna().astype(str))
+    return sorted(set(declared) - seen), sorted(seen - set(declared))
 
 
 def derive_age_check(dm: pd.DataFrame, ctx: MappingContext) -> None:

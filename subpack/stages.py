@@ -17,7 +17,7 @@ from edc.inventory import inventory, write_inventory
 from edc.readers import ParsedSheets
 from sdtm.build import publishable, run_mappers, write_domains, write_sdtm
 from sdtm.context import MappingContext
-from sdtm.dm import filter_consent_after_cutoff
+from sdtm.dm import compare_sites, filter_consent_after_cutoff
 from sdtm.mapping import load_mapping
 from sdtm.registry import MAPPERS
 from specs.ct import CT_FOLDER
@@ -106,6 +106,7 @@ def build_sdtm(context: RunContext) -> None:
                   f"{len(ctx.domain('DM'))} subjects (the last on {late['RFICDTC'].max()}). A package keeps every subject "
                   "of the raw data, so the cut-off must be on or after the last informed consent.")
         return
+    _log_sites(context, ctx.domain("DM"))
     reports = context.work / "reports"
     run = write_sdtm(ctx, context.results.get("raw_files", []), context.work / "sdtm", reports,
                      json_context=json_context(context, "SDTM"), timestamp=study.analysis.xpt_timestamp)
@@ -117,6 +118,18 @@ def build_sdtm(context: RunContext) -> None:
     _log_issues(context, ctx.issues, mapping.blocking_checks)
     _log_reconciliation(context, run.summary)
     _log_conformance(context, run.findings, "SDTM")
+
+
+def _log_sites(context: RunContext, dm: pd.DataFrame) -> None:
+    """Warn of declared sites with no subject in the raw data (an export not delivered?) and of
+    subjects of sites the study does not declare."""
+    missing, undeclared = compare_sites(dm, [site.siteid for site in context.study.sites])
+    if missing:
+        context.log.warning(f"No subject of site(s) {', '.join(missing)}, declared in study.yaml, is in the raw data "
+                            f"{context.raw}: is an export missing?")
+    if undeclared:
+        context.log.warning(f"The raw data hold subjects of site(s) {', '.join(undeclared)}, which study.yaml does not "
+                            "declare; they are mapped.")
 
 
 def _log_issues(context: RunContext, issues, blocking: frozenset[str]) -> None:

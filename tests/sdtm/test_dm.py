@@ -298,3 +298,11 @@ def test_subjects_who_consented_after_the_cutoff_are_found_partial_dates_at_thei
     # "2022-04" can mean 2022-04-01: not after; a missing consent date is not after either
     assert late["USUBJID"].tolist() == ["B", "D"]
     assert filter_consent_after_cutoff(dm, dt.date(2022, 5, 1)).empty
+
+
+def test_sites_declared_without_subjects_and_subjects_of_undeclared_sites():
+    from sdtm.dm import compare_sites
+
+    dm = pd.DataFrame({"SITEID": ["01", "01", "03", "07", None]})
+    assert compare_sites(dm, ["01", "02", "03"]) == (["02"], ["07"])
+    assert compare_sites(dm, ["01", "03", "07"]) == ([], [])

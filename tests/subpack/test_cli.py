@@ -182,3 +182,18 @@ def test_a_cutoff_before_any_lab_sample_reaches_the_same_refusal(tmp_path):
     # 2022-03-01: every lab sample is after it (LB maps nothing) and most subjects had not consented
     assert run_pipeline("alter_e003", out=tmp_path / "pkg", cutoff="2022-03-01", console=_quiet(), stages=STAGES[:3]) == 1
     assert "ERROR: The data cut-off 2022-03-01 is before the informed consent of" in (tmp_path / "pkg.failed.log").read_text()
+
+
+def test_a_declared_site_without_subjects_is_warned_of(tmp_path):
+    import shutil
+
+    from specs.loader import load_study
+    from subpack.pipeline import default_raw
+
+    raw = tmp_path / "raw"
+    shutil.copytree(default_raw(load_study("alter_e003")), raw)
+    shutil.rmtree(raw / "site_05")
+    assert run_pipeline("alter_e003", out=tmp_path / "pkg", raw=raw, console=_quiet(), stages=STAGES[:3]) == 0
+    log = (tmp_path / "pkg" / "run.log").read_text()
+    assert f"WARNING: No subject of site(s) 05, declared in study.yaml, is in the raw data {raw}: is an export missing?" in log
+    assert "which study.yaml does not declare" not in log
