@@ -123,32 +123,17 @@ def map_coded(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingCont
 
     Lookup is on the normalised text (trimmed, blanks collapsed, upper case), so "Male " and
     "male" both find "MALE". A value the map does not know is reported and kept normalised.
-    Each distinct raw value is looked up once.
+    Each distinct raw value is normalised and looked up once (:func:`factorize_distinct`).
     """
     mapping = ctx.mapping.value_maps[value_map]
-    keys = compute_distinct(frame[column], normalise_text)
-    values = compute_distinct(keys, lambda k: mapping.get(k, k) if k is not None else None)
-    unknown = keys.notna() & ~keys.isin(list(mapping))
+    codes, keys = factorize_distinct(frame[column], normalise_text)
+    values = np.fromiter((mapping.get(k, k) if k is not None else None for k in keys), dtype=object, count=len(keys))
+    unknown = np.fromiter((k is not None and k not in mapping for k in keys), dtype=bool, count=len(keys))[codes]
     if unknown.any():
         ctx.issues.add_rows(frame[unknown], column=column, check="MAP001", severity="ERROR",
                             message=f"value is not in value map {value_map}; kept as written")
-    return values.astype(object).where(values.notna(), None)
+    return pd.Series(values[codes], index=frame.index, dtype=object)
 
-
-
-def map_coded_unique(frame: pd.DataFrame, column: str, value_map: str, ctx: MappingContext) -> pd.Series:
-    """:func:`sdtm.common.map_coded` computed once per distinct raw value (same values, same MAP001 issues)."""
-    mapping = ctx.mapping.value_maps[value_map]
-    codes, uniques = pd.factorize(frame[column].astype(object, copy=False))  # every kind of missing value: code -1
-    keys = pd.Series(uniques, dtype=object).map(normalise_text)
-    values = keys.map(lambda k: mapping.get(k, k) if k is not None else None)
-    known = (keys.isna() | keys.isin(list(mapping))).to_numpy(dtype=bool)
-    bad = ~np.append(known, True)[codes]
-    if bad.any():
-        ctx.issues.add_rows(frame[bad], column=column, check="MAP001", severity="ERROR",
-                            message=f"value is not in value map {value_map}; kept as written")
-    result = pd.Series(np.append(values.to_numpy(dtype=object), None)[codes], index=frame.index, dtype=object)
-    return result.where(result.notna(), None)
 
 def compute_site_dtc(frame: pd.DataFrame, column: str, ctx: MappingContext) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """ISO 8601 text of a raw date column, each site's rows read with its declared slash order.

@@ -27,7 +27,7 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
-    map_coded_unique,
+    map_coded,
     map_date,
     order_variables,
     read_keyed_rows,
@@ -55,7 +55,7 @@ def _records(rows: pd.DataFrame, **values) -> pd.DataFrame:
 def create_consent(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """Protocol milestone INFORMED CONSENT OBTAINED per consent row answered Y."""
     rows, rejected = read_subject_rows(ctx, "informed_consent")
-    obtained = map_coded_unique(rows, "ICYN", "NY", ctx) == "Y"
+    obtained = map_coded(rows, "ICYN", "NY", ctx) == "Y"
     if (~obtained).any():
         ctx.issues.add_rows(rows[~obtained.to_numpy()], column="ICYN", check="DS002", severity="WARNING",
                             message="informed consent not answered Y; no consent milestone recorded")
@@ -69,14 +69,14 @@ def create_end_of_treatment(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.
     """One disposition event per drug ended (DSSCAT = the drug)."""
     rows, rejected = read_subject_rows(ctx, "end_of_treatment")
     drug = rows["EOTDRUG"].astype(str).str.strip().str.upper()
-    return _records(rows, DSTERM=rows["EOTREAS"], DSDECOD=map_coded_unique(rows, "EOTREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
+    return _records(rows, DSTERM=rows["EOTREAS"], DSDECOD=map_coded(rows, "EOTREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
                     DSSCAT=drug, DSSTDTC=map_date(rows, "EOTDAT", ctx)), rejected, []
 
 
 def create_end_of_study(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFrame], list[pd.DataFrame]]:
     """One disposition event of study participation per end-of-study row."""
     rows, rejected = read_subject_rows(ctx, "end_of_study")
-    return _records(rows, DSTERM=rows["EOSREAS"], DSDECOD=map_coded_unique(rows, "EOSREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
+    return _records(rows, DSTERM=rows["EOSREAS"], DSDECOD=map_coded(rows, "EOSREAS", "NCOMPLT", ctx), DSCAT=DISPOSITION,
                     DSSCAT=PARTICIPATION, DSSTDTC=map_date(rows, "EOSDAT", ctx)), rejected, []
 
 

@@ -38,7 +38,7 @@ import pandas as pd
 from sdtm.common import (
     compute_distinct,
     finalise_domain,
-    map_coded_unique,
+    map_coded,
     map_date,
     numeric_text,
     order_variables,
@@ -103,11 +103,11 @@ def create_anlotinib(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.DataFra
     rows, rejected = read_subject_rows(ctx, ANLOTINIB_FORM)
     rows = add_columns(rows, EXSTDTC=map_date(rows, "EXSTDAT", ctx), EXENDTC=map_date(rows, "EXENDAT", ctx))
     rows, late = split_after_cutoff(rows, rows["EXSTDTC"], ctx)
-    adjusted = map_coded_unique(rows, "EXADJ", "NY", ctx) == "Y"
-    interrupted = map_coded_unique(rows, "EXINTRPT", "NY", ctx) == "Y"
+    adjusted = map_coded(rows, "EXADJ", "NY", ctx) == "Y"
+    interrupted = map_coded(rows, "EXINTRPT", "NY", ctx) == "Y"
     records = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
-        "EXTRT": treatment["name"], "EXDOSE": _dose(rows, ctx), "EXDOSU": map_coded_unique(rows, "EXDOSU", "EXDOSU", ctx),
+        "EXTRT": treatment["name"], "EXDOSE": _dose(rows, ctx), "EXDOSU": map_coded(rows, "EXDOSU", "EXDOSU", ctx),
         "EXROUTE": treatment["route"], "EXADJ": rows["EXADJRSN"].where(adjusted.to_numpy()),
         "EXSTDTC": rows["EXSTDTC"], "EXENDTC": rows["EXENDTC"], "VISIT": None, "VISITNUM": np.nan,
         "_CYCLE": rows["CYCLE"], "_PLDAYS": rows["EXDAYSPL"], "_TKDAYS": rows["EXDAYSTK"], "_MSDAYS": rows["EXDAYSMS"],
@@ -120,7 +120,7 @@ def create_benmelstobart(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.Dat
     """One EX record per benmelstobart infusion given; planned infusions not given are excluded."""
     treatment = _treatment(ctx, 1)
     rows, rejected = read_subject_rows(ctx, BENMELSTOBART_FORM)
-    given = map_coded_unique(rows, "EXOCCUR", "NY", ctx) == "Y"
+    given = map_coded(rows, "EXOCCUR", "NY", ctx) == "Y"
     not_given = rows[~given.to_numpy()]
     reason = "planned infusion not given (EXOCCUR " + not_given["EXOCCUR"].fillna("missing").astype(str) + ", reason: " + \
         not_given["EXREASND"].fillna("not recorded").astype(str) + "); EX holds administrations only (SDTMIG 3.4 EX assumption 6)"
@@ -137,7 +137,7 @@ def create_benmelstobart(ctx: MappingContext) -> tuple[pd.DataFrame, list[pd.Dat
     end = compute_datetime(rows, "_DATE", "EXENTIM", ctx)
     records = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
-        "EXTRT": treatment["name"], "EXDOSE": _dose(rows, ctx), "EXDOSU": map_coded_unique(rows, "EXDOSU", "EXDOSU", ctx),
+        "EXTRT": treatment["name"], "EXDOSE": _dose(rows, ctx), "EXDOSU": map_coded(rows, "EXDOSU", "EXDOSU", ctx),
         "EXROUTE": treatment["route"], "EXADJ": None, "EXSTDTC": start, "EXENDTC": end,
         "VISIT": rows["VISITNAME"], "VISITNUM": compute_planned_visitnum(rows["VISIT"]), "_CYCLE": rows["CYCLE"],
     })
@@ -150,8 +150,8 @@ def map_ex(ctx: MappingContext) -> list[DomainResult]:
     ben, ben_rejected, ben_excluded = create_benmelstobart(ctx)
     data = pd.concat([anl, ben], ignore_index=True)
     keyed = add_columns(data, _EXTRT=data["EXTRT"])
-    data["EXDOSFRM"] = map_coded_unique(keyed, "_EXTRT", "EXDOSFRM", ctx)
-    data["EXDOSFRQ"] = map_coded_unique(keyed, "_EXTRT", "EXDOSFRQ", ctx)
+    data["EXDOSFRM"] = map_coded(keyed, "_EXTRT", "EXDOSFRM", ctx)
+    data["EXDOSFRQ"] = map_coded(keyed, "_EXTRT", "EXDOSFRQ", ctx)
     data = finalise_domain(data, ctx, domain="EX", seq_order=["EXSTDTC", "EXTRT"],
                            dy={"EXSTDTC": "EXSTDY", "EXENDTC": "EXENDY"}, epoch_from="EXSTDTC")
     supp = create_supp(data, rdomain="EX", qualifiers=SUPP_QUALIFIERS, idvar="EXSEQ")

@@ -33,8 +33,8 @@ import pandas as pd
 from sdtm.coding import compute_keys, compute_text
 from sdtm.common import add_subject_keys, finalise_domain, map_coded, order_variables
 from sdtm.context import DomainResult, MappingContext
-from sdtm.frames import reset_rows
 from sdtm.dates import compute_dtc
+from sdtm.frames import reset_rows
 from sdtm.mh import PRIMARY_DIAGNOSIS, compute_primary_diagnosis, read_disease_history
 from sdtm.visits import compute_visitnum, planned_visit_names
 

@@ -40,7 +40,7 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
-    map_coded_unique,
+    map_coded,
     map_date,
     numeric_text,
     order_variables,
@@ -134,7 +134,7 @@ def create_variant_records(samples: pd.DataFrame, ctx: MappingContext) -> tuple[
     rows = rows[~orphan].drop(columns="_merge").reset_index(drop=True)
     base = _base(rows).assign(
         GFGRPID=(rows["SAMPLEID"] + "-V" + rows["RECPOS"].astype(str).str.strip().str.zfill(2)).to_numpy(),
-        GFTESTCD=map_coded_unique(rows, "VARCLASS", "GFTESTCD", ctx).to_numpy(), GFSYM=rows["GENE"].to_numpy(),
+        GFTESTCD=map_coded(rows, "VARCLASS", "GFTESTCD", ctx).to_numpy(), GFSYM=rows["GENE"].to_numpy(),
         GFSEQID=rows["TRANSCRIPT"].to_numpy(), GFINHERT=SOMATIC, GFSYMTYP=SYMBOL_TYPE)
     vaf = numeric_text(rows["VAF"]).to_numpy()
     copies = numeric_text(rows["CNCOPY"]).to_numpy()

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
-    map_coded_unique,
+    map_coded,
     map_date,
     order_variables,
     read_keyed_rows,
@@ -59,7 +59,7 @@ def derive_var_iedtc(rows: pd.DataFrame, ctx: MappingContext) -> tuple[pd.Series
 def map_ie(ctx: MappingContext) -> DomainResult:
     """Map the eligibility criteria not met to IE."""
     rows, (unknown, dups) = read_subject_rows(ctx, FORM)
-    answer = map_coded_unique(rows, "IEORRES", "NY", ctx)
+    answer = map_coded(rows, "IEORRES", "NY", ctx)
     category = rows["IECAT"].astype(str).str.strip().str.upper()
     unanswered = answer.isna() | ~answer.isin(["Y", "N"])
     if unanswered.any():

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import map_coded, map_coded_unique, map_date, order_variables, read_subject_rows, split_after_cutoff
+from sdtm.common import map_coded, map_date, order_variables, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.dates import compute_dy, dtc_date
 from sdtm.frames import add_columns, drop_columns, expand_rows, reset_rows, select_columns
@@ -240,7 +240,7 @@ def derive_vars_std_ordinal(data: pd.DataFrame, ordinal: pd.Series, ctx: Mapping
     rows = data[ordinal]
     if rows.empty:
         return data
-    grade = map_coded_unique(rows, "LBORRES", ORDINAL_MAP, ctx)
+    grade = map_coded(rows, "LBORRES", ORDINAL_MAP, ctx)
     low = map_coded(rows.assign(_LOW=rows["LOW"]), "_LOW", ORDINAL_MAP, ctx)
     high = map_coded(rows.assign(_HIGH=rows["HIGH"]), "_HIGH", ORDINAL_MAP, ctx)
     scale = {term.value: position for position, term in enumerate(ctx.study.sdtm.codelists[ORDINAL_MAP].terms)}

@@ -28,14 +28,12 @@ from __future__ import annotations
 import pandas as pd
 
 from sdtm.baseline import derive_var_lobxfl
-from sdtm.common import finalise_domain, map_coded_unique, numeric_text, order_variables, read_subject_rows
+from sdtm.common import finalise_domain, map_coded, numeric_text, order_variables, read_subject_rows
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
 from sdtm.gf import ASSAYS_FILE, load_assays
 from sdtm.mapping import normalise_text
 from sdtm.units import format_number
 from sdtm.visits import compute_planned_visitnum
-
-
 
 
 def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -46,13 +44,13 @@ def create_mihc(ctx: MappingContext, assay: dict) -> tuple[pd.DataFrame, list[pd
     if bad.any():
         ctx.issues.add_rows(rows[bad], column="DENSITY", check="MI002", severity="WARNING",
                             message="cell density is not a number; kept in MIORRES, standard result empty")
-    unit = map_coded_unique(rows, "DENSU", "MIORRESU", ctx)
+    unit = map_coded(rows, "DENSU", "MIORRESU", ctx)
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
-        "MIREFID": rows["SAMPLEID"].astype(str).str.strip(), "MITESTCD": map_coded_unique(rows, "MARKER", "MITESTCD", ctx),
+        "MIREFID": rows["SAMPLEID"].astype(str).str.strip(), "MITESTCD": map_coded(rows, "MARKER", "MITESTCD", ctx),
         "MITSTDTL": assay["tstdtl"], "MIORRES": rows["DENSITY"], "MIORRESU": unit, "MISTRESN": value,
         "MISTRESC": format_number(value), "MISTRESU": unit.astype(object).where(value.notna(), None),
-        "MISPEC": assay["specimen"], "MISPCCND": assay.get("condition"), "MIANTREG": map_coded_unique(rows, "COMPART", "MIANTREG", ctx),
+        "MISPEC": assay["specimen"], "MISPCCND": assay.get("condition"), "MIANTREG": map_coded(rows, "COMPART", "MIANTREG", ctx),
         "MIMETHOD": assay["method"], "VISITNUM": compute_planned_visitnum(rows["VISIT"]), "VISIT": rows["VISITNAME"], "MIDTC": None,
     })
     return data, rejected

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sdtm.common import (
     finalise_domain,
-    map_coded_unique,
+    map_coded,
     map_date,
     order_variables,
     read_subject_rows,
@@ -34,7 +34,7 @@ def map_ss(ctx: MappingContext) -> DomainResult:
     data = pd.DataFrame({
         "SOURCE_FILE": rows["SOURCE_FILE"], "SOURCE_ROW": rows["SOURCE_ROW"], "USUBJID": rows["USUBJID"],
         "SSTESTCD": TESTCD, "SSTEST": codelist.decode(TESTCD), "SSORRES": rows["SFSTAT"],
-        "SSSTRESC": map_coded_unique(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_planned_visitnum(rows["VISIT"]),
+        "SSSTRESC": map_coded(rows, "SFSTAT", "SSSTRESC", ctx), "VISITNUM": compute_planned_visitnum(rows["VISIT"]),
         "VISIT": rows["VISITNAME"], "SSDTC": map_date(rows, "SFDAT", ctx),
     })
     data, late = split_after_cutoff(data, data["SSDTC"], ctx)
