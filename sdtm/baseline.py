@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sdtm.common import compute_distinct, is_filled
-from sdtm.dates import dtc_date
+from sdtm.dates import dtc_date, map_subject_dates
 from sdtm.frames import add_columns
 
 
@@ -33,7 +33,7 @@ def derive_var_lobxfl(
     ``USUBJID``, ``RFXSTDTC`` in ``dm``. Ties on the same day: the record that comes last in the
     input (the later one as collected) is flagged.
     """
-    exposure = dataset["USUBJID"].map(pd.Series(dtc_date(dm["RFXSTDTC"]).to_numpy(), index=dm["USUBJID"].to_numpy()))
+    exposure = map_subject_dates(dataset["USUBJID"], dm, "RFXSTDTC")
     dates = dtc_date(dataset[dtc_var])
     result = dataset[result_var]
     has_result = result.notna() & compute_distinct(result, is_filled).astype(bool)

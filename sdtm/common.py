@@ -25,7 +25,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from sdtm.context import MappingContext
-from sdtm.dates import compute_dtc, compute_dy_of_dates, dtc_date
+from sdtm.dates import compute_dtc, compute_dy_of_dates, dtc_date, map_subject_dates
 from sdtm.frames import add_columns, compute_duplicated, filter_rows, select_columns
 from sdtm.identifiers import compute_usubjid, derive_var_seq
 from sdtm.mapping import normalise_text
@@ -231,8 +231,7 @@ def finalise_domain(
     data = add_columns(data, STUDYID=ctx.studyid, DOMAIN=domain)
     data = derive_var_seq(data, new_var=f"{domain}SEQ", order=list(seq_order))
     if dy:
-        dm = ctx.domain("DM")
-        reference = data["USUBJID"].map(pd.Series(dtc_date(dm["RFSTDTC"]).to_numpy(), index=dm["USUBJID"].to_numpy()))
+        reference = map_subject_dates(data["USUBJID"], ctx.domain("DM"), "RFSTDTC")
         for dtc_var, dy_var in dy.items():
             data[dy_var] = compute_dy_of_dates(dtc_date(data[dtc_var]), reference)
     if epoch_from and "SE" in ctx.results:

@@ -227,3 +227,15 @@ def compute_dy_of_dates(dates: pd.Series, reference: pd.Series) -> pd.Series:
     """
     days = (dates - reference).dt.days
     return (days + (days >= 0).astype(int)).astype("Int64")
+
+
+def map_subject_dates(usubjid: pd.Series, dm: pd.DataFrame, variable: str) -> pd.Series:
+    """Each row's subject's DM ``variable`` (an ISO 8601 --DTC such as RFSTDTC) as a calendar date,
+    NaT when partial, missing or the subject is not in DM: converted once per subject, not read
+    from text on every row (:func:`dtc_date`).
+
+    >>> dm = pd.DataFrame({"USUBJID": ["A", "B"], "RFSTDTC": ["2022-03-15", "2022-03"]})
+    >>> map_subject_dates(pd.Series(["B", "A", "A", "C"]), dm, "RFSTDTC").dt.strftime("%Y-%m-%d").tolist()
+    [nan, '2022-03-15', '2022-03-15', nan]
+    """
+    return usubjid.map(pd.Series(dtc_date(dm[variable]).to_numpy(), index=dm["USUBJID"].to_numpy()))

@@ -40,10 +40,10 @@ import pandas as pd
 from sdtm.baseline import derive_var_lobxfl
 from sdtm.common import map_coded, map_date, order_variables, read_subject_rows, split_after_cutoff
 from sdtm.context import REASON_COLUMNS, DomainResult, MappingContext
-from sdtm.dates import compute_dy, dtc_date
+from sdtm.dates import dtc_date, map_subject_dates
 from sdtm.frames import add_columns, drop_columns, expand_rows, reset_rows, select_columns
 from sdtm.identifiers import compute_seq
-from sdtm.timing import derive_var_epoch
+from sdtm.timing import derive_var_dy, derive_var_epoch
 from sdtm.units import FindingsUnits, compute_converted, compute_factor, format_number, load_units, numeric_unique
 from sdtm.visits import compute_planned_visitnum
 
@@ -62,10 +62,10 @@ def derive_vars_timing(rows: pd.DataFrame, ctx: MappingContext, *, dtc_var: str,
     has many results per row and many rows per visit day).
     """
     pairs, at = expand_rows(rows, ["USUBJID", dtc_var])
-    dm = ctx.domain("DM").set_index("USUBJID")
-    pairs[dy_var] = compute_dy(pairs[dtc_var], pairs["USUBJID"].map(dm["RFSTDTC"]))
+    dm = ctx.domain("DM")
+    pairs = derive_var_dy(pairs, dm, dtc_var=dtc_var, new_var=dy_var)
     pairs["EPOCH"] = derive_var_epoch(pairs, ctx.domain("SE"), dtc_var=dtc_var)["EPOCH"] if "SE" in ctx.results else None
-    exposure = dtc_date(pairs["USUBJID"].map(dm["RFXSTDTC"]))
+    exposure = map_subject_dates(pairs["USUBJID"], dm, "RFXSTDTC")
     pairs["_PRE"] = (dtc_date(pairs[dtc_var]) <= exposure).fillna(False).astype(bool)
     derived = reset_rows(pairs[[dy_var, "EPOCH", "_PRE"]].take(at))
     timed = reset_rows(drop_columns(rows, [c for c in (dy_var, "EPOCH", "_PRE") if c in rows.columns]))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sdtm.common import map_coded, map_date, read_keyed_rows
 from sdtm.context import DomainResult, MappingContext
-from sdtm.dates import compute_dy, dtc_date
+from sdtm.dates import compute_dy_of_dates, dtc_date, map_subject_dates
 from sdtm.identifiers import derive_var_seq
 from sdtm.trial_design import TrialDesign, load_trial_design
 
@@ -83,7 +83,7 @@ def map_se(ctx: MappingContext) -> DomainResult:
     se = build_elements(dm, maintenance_start(ctx), treatment_ended(ctx, len(design.drugs)), design)
     se = se.assign(STUDYID=ctx.studyid, DOMAIN="SE")
     se = derive_var_seq(se, new_var="SESEQ", order=["SESTDTC", "TAETORD"])
-    reference = se["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
-    se["SESTDY"] = compute_dy(se["SESTDTC"], reference)
-    se["SEENDY"] = compute_dy(se["SEENDTC"], reference)
+    reference = map_subject_dates(se["USUBJID"], dm, "RFSTDTC")
+    se["SESTDY"] = compute_dy_of_dates(dtc_date(se["SESTDTC"]), reference)
+    se["SEENDY"] = compute_dy_of_dates(dtc_date(se["SEENDTC"]), reference)
     return DomainResult("SE", se)

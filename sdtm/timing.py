@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sdtm.dates import compute_dy, dtc_date
+from sdtm.dates import compute_dy_of_dates, dtc_date, map_subject_dates
 from sdtm.frames import add_columns, expand_rows
 
 
@@ -19,8 +19,8 @@ def derive_var_dy(dataset: pd.DataFrame, dm: pd.DataFrame, *, dtc_var: str, new_
 
     Required columns: ``USUBJID`` and ``dtc_var`` in ``dataset``; ``USUBJID``, ``RFSTDTC`` in ``dm``.
     """
-    reference = dataset["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
-    return add_columns(dataset, **{new_var: compute_dy(dataset[dtc_var], reference)})
+    reference = map_subject_dates(dataset["USUBJID"], dm, "RFSTDTC")
+    return add_columns(dataset, **{new_var: compute_dy_of_dates(dtc_date(dataset[dtc_var]), reference)})
 
 
 def derive_var_epoch(dataset: pd.DataFrame, se: pd.DataFrame, *, dtc_var: str, new_var: str = "EPOCH") -> pd.DataFrame:
