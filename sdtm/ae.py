@@ -163,6 +163,6 @@ def map_ae(ctx: MappingContext) -> list[DomainResult]:
     ae = finalise_domain(ae, ctx, domain="AE", seq_order=["AEDECOD", "AESTDTC", "_SPIDN", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"AESTDTC": "AESTDY", "AEENDTC": "AEENDY"}, epoch_from="AESTDTC")
     supp = create_suppae(ae)
-    ae = reset_rows(order_variables(ae.drop(columns=[*PER_DRUG, "AEIRFL", "_SPIDN"]), ctx, "AE"))
+    ae = reset_rows(order_variables(ae, ctx, "AE", drop=[*PER_DRUG, "AEIRFL", "_SPIDN"]))
     rejected = pd.concat([duplicates, unknown], ignore_index=True)
     return [DomainResult("AE", ae, rejected=rejected, excluded=after_cutoff), DomainResult("SUPPAE", supp)]

@@ -189,7 +189,7 @@ def map_cm(ctx: MappingContext) -> list[DomainResult]:
     supp = create_supp(cm, rdomain="CM", qualifiers=[SETTING], idvar="CMSEQ")
     ae = ctx.results["AE"].data if "AE" in ctx.results else None
     relrec = create_relrec_cmae(cm, ae, ctx)
-    cm = reset_rows(order_variables(cm.drop(columns=["TRTINTNT", "_AENO"]), ctx, "CM"))
+    cm = reset_rows(order_variables(cm, ctx, "CM", drop=["TRTINTNT", "_AENO"]))
     rejected = _frames([duplicates, unknown, therapy_rejected])
     return [DomainResult("CM", cm, rejected=rejected, excluded=after_cutoff), DomainResult("SUPPCM", supp),
             DomainResult("RELREC_CMAE", relrec)]

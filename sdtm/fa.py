@@ -143,5 +143,5 @@ def map_fa(ctx: MappingContext) -> list[DomainResult]:
     fa["FATEST"] = fa["FATESTCD"].map({code: tests.decode(code) for code in fa["FATESTCD"].unique()})
     fa = finalise_domain(fa, ctx, domain="FA", seq_order=["FATESTCD", "FAOBJ", "FALOC", "VISITNUM", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"FADTC": "FADY"}, epoch_from="FADTC")
-    fa = reset_rows(order_variables(fa.drop(columns=["_ROW"]), ctx, "FA"))
+    fa = reset_rows(order_variables(fa, ctx, "FA", drop=["_ROW"]))
     return [DomainResult("FA", fa), DomainResult("RELREC_FA", create_relrec_fa(fa, ctx.studyid))]

@@ -46,5 +46,5 @@ def map_pr(ctx: MappingContext) -> list[DomainResult]:
     pr = finalise_domain(pr, ctx, domain="PR", seq_order=["PRCAT", "PRTRT", "PRSTDTC", "SOURCE_FILE", "SOURCE_ROW"],
                          dy={"PRSTDTC": "PRSTDY", "PRENDTC": "PRENDY"}, epoch_from="PRSTDTC")
     supp = create_supp(pr, rdomain="PR", qualifiers=[SETTING], idvar="PRSEQ")
-    pr = reset_rows(order_variables(pr.drop(columns=["TRTINTNT"]), ctx, "PR"))
+    pr = reset_rows(order_variables(pr, ctx, "PR", drop=["TRTINTNT"]))
     return [DomainResult("PR", pr, excluded=after_cutoff), DomainResult("SUPPPR", supp)]

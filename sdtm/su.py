@@ -89,5 +89,5 @@ def map_su(ctx: MappingContext) -> list[DomainResult]:
     su = build_su(raw, ctx)
     su = finalise_domain(su, ctx, domain="SU", seq_order=["SUTRT", "SOURCE_FILE", "SOURCE_ROW"])
     supp = create_supp(su, rdomain="SU", qualifiers=[PACK_YEARS], idvar="SUSEQ")
-    su = reset_rows(order_variables(su.drop(columns=["PACKYRS"]), ctx, "SU"))
+    su = reset_rows(order_variables(su, ctx, "SU", drop=["PACKYRS"]))
     return [DomainResult("SU", su, rejected=pd.concat([duplicates, unknown], ignore_index=True)), DomainResult("SUPPSU", supp)]
