@@ -119,8 +119,8 @@ def derive_param_sum_diameters(lesions: pd.DataFrame, *, evaluator: str = "INVES
     LSASS = those measured at the assessment; AVAL sums the measured ones only (a lesion not
     measured contributes nothing; ANL01FL then marks the sum as incomplete). An assessment at
     which no target lesion was measured has no record: there is no sum, and a BDS record needs
-    AVAL or AVALC (ADaMIG 1.3 BDS analysis values; rule ADAM0011); its overall response is in ADRS. ADT/ADTF
-    from the earliest lesion date of the assessment (MT.ADTR.ADT).
+    AVAL or AVALC (ADaMIG 1.3 BDS analysis values; rule ADAM0011); its overall response is in
+    ADRS. ADT/ADTF from the earliest lesion date of the assessment (MT.ADTR.ADT).
     """
     keys = ["USUBJID", "VISITNUM"]
     ids = lesions[["USUBJID", "TRLNKID"]].drop_duplicates().sort_values(["USUBJID", "TRLNKID"], kind="mergesort")

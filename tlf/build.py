@@ -131,7 +131,7 @@ def _blank_to_missing(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _prepare(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def prepare_datasets(adam: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Datasets by upper-case name, blanks as missing, with the ADSL variables the builders need merged where absent."""
     data = {name.upper(): _blank_to_missing(frame) for name, frame in adam.items()}
     adsl = data.get("ADSL")
@@ -336,7 +336,7 @@ def build_tlfs(
     with relaxed_garbage_collection():
         started = time.perf_counter()
         entries = load_catalogue(Path(study.folder) / CATALOGUE)
-        jobs = create_jobs(entries, _prepare(adam), study, folder=folder, cutoff_name=cutoff_name)
+        jobs = create_jobs(entries, prepare_datasets(adam), study, folder=folder, cutoff_name=cutoff_name)
         timings: dict[str, float] = {"prepare": time.perf_counter() - started}
         with closing(run_jobs(jobs, executors)) as results:
             made, pdf = _write_pdf(results, folder, f"{study.id} tables, listings and figures ({cutoff_name} cut-off)",
