@@ -65,6 +65,11 @@ BUILDERS: dict[str, Callable[..., BuiltOutput]] = {f"{f.__module__}:{f.__name__}
 """Catalogue ``program`` -> builder. Every builder takes the entry's source datasets positionally and ``settings``."""
 
 
+def missing_sources(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The entry's source datasets that ``data`` does not hold, in the entry's order."""
+    return [name for name in entry.source if name not in data]
+
+
 def build_output(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame], settings: Settings) -> BuiltOutput:
     """Run the entry's builder on its source datasets, in the entry's order.
 
@@ -75,7 +80,7 @@ def build_output(entry: CatalogueEntry, data: Mapping[str, pd.DataFrame], settin
     """
     if entry.program not in BUILDERS:
         raise KeyError(f"{entry.id}: program {entry.program} is not a registered TLF builder (tlf.outputs.BUILDERS)")
-    missing = [name for name in entry.source if name not in data]
+    missing = missing_sources(entry, data)
     if missing:
         raise KeyError(f"{entry.id}: source dataset(s) {', '.join(missing)} not available")
     return BUILDERS[entry.program](*(data[name] for name in entry.source), settings=settings)
@@ -97,7 +102,7 @@ def make_output(job: OutputJob) -> MadeOutput:
     """
     started = time.perf_counter()
     entry = job.entry
-    absent = [name for name in entry.source if name not in job.data]
+    absent = missing_sources(entry, job.data)
     if absent:
         return MadeOutput(entry.id, skipped="missing " + ", ".join(absent))
     try:
