@@ -77,5 +77,4 @@ def write_csv(frame: pd.DataFrame, path: Path | str) -> None:
         return
     with replacing(path) as temp, open(temp, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(csv_field(str(name)) for name in frame.columns) + "\n")
-        for block in _lines(frame, kinds):
-            out.write(block)
+        out.writelines(_lines(frame, kinds))

@@ -330,8 +330,7 @@ def write_conformed_dataset_json(frame: pd.DataFrame, path: Path | str, spec: Da
     head, tail = text.split(',"rows":[]', 1)
     with replacing(path) as temp, open(temp, "w", encoding="utf-8", newline="\n") as out:
         out.write(head + ',"rows":[')
-        for index, block in enumerate(_encoded_rows(frame, spec, texts)):
-            out.write("," + block if index else block)
+        out.writelines("," + block if index else block for index, block in enumerate(_encoded_rows(frame, spec, texts)))
         out.write("]" + tail + "\n")
 
 

@@ -150,8 +150,7 @@ def write_conformed_xpt(frame: pd.DataFrame, path: Path | str, spec: DatasetSpec
         if parts is None:
             parts = [_pyreadstat_bytes(frame, temp, spec, labels, formats, stamp)]
         with open(temp, "wb") as out:
-            for part in parts:
-                out.write(part)
+            out.writelines(parts)
 
 
 def _pyreadstat_bytes(frame: pd.DataFrame, temp: str, spec: DatasetSpec, labels: list[str], formats: dict[str, str],

@@ -11,8 +11,8 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
-
 from support import SHARED
+
 import specs.datasetjson
 from specs.datasetjson import JsonContext, build_dataset_json, check_structure, write_dataset_json
 from specs.errors import DatasetWriteError

@@ -25,9 +25,8 @@ def test_the_written_file_replaces_the_old_one_with_the_usual_mode(tmp_path: Pat
 def test_a_failure_leaves_the_old_file_and_no_temporary_file(tmp_path: Path):
     path = tmp_path / "ae.json"
     path.write_text("old")
-    with pytest.raises(RuntimeError, match="half way"):
-        with replacing(path) as temp:
-            temp.write_text("half")
-            raise RuntimeError("half way")
+    with pytest.raises(RuntimeError, match="half way"), replacing(path) as temp:
+        temp.write_text("half")
+        raise RuntimeError("half way")
     assert path.read_text() == "old"
     assert list(tmp_path.iterdir()) == [path]

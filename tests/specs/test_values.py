@@ -50,7 +50,7 @@ def test_text_column_reuses_one_factorization():
 
 
 def test_frame_text_factorizes_each_column_once_and_trusts_known_text_columns(monkeypatch):
-    import specs.values as values
+    from specs import values
 
     frame = pd.DataFrame({"A": ["x", None, "x"], "B": ["y", "z", None], "N": [1.0, 2.0, 3.0]})
     scanned = []
